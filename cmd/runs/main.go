@@ -1,0 +1,191 @@
+// Command runs inspects and edits the inceptionlab run database: list runs,
+// show one run, export epochs as CSV or JSON, tag runs, delete runs, and
+// merge shard databases.
+//
+//	runs [-db FILE] list [-experiment NAME] [-status S] [-where key=value]...
+//	runs [-db FILE] show ID
+//	runs [-db FILE] export -format csv|json [-experiment NAME] [-status S] [-where key=value]...
+//	runs [-db FILE] tag ID key=value...
+//	runs [-db FILE] delete [-yes] ID
+//	runs [-db FILE] merge SHARD.db...
+//
+// ID may be any unambiguous prefix of a run id. Errors are one line on
+// stderr; the exit status is 2 for usage errors and 1 for anything else.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"inceptionlab/tracking"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Stdin))
+}
+
+// run is the whole command, testable without a process.
+func run(args []string, stdout, stderr io.Writer, stdin io.Reader) int {
+	a := &app{stdout: stdout, stderr: stderr, stdin: stdin, now: time.Now}
+	return a.main(args)
+}
+
+const usage = `usage: runs [-db FILE] COMMAND [flags] [args]
+
+commands:
+  list    [-experiment NAME] [-status S] [-where key=value]...   table of runs
+  show    ID                                                   config, params, epochs, artifacts
+  export  -format csv|json [-experiment NAME] [-status S] [-where key=value]...
+                                                               every epoch of the runs, params as columns
+  tag     ID key=value...                                      set tags on a run
+  delete  [-yes] ID                                            delete a run and its artifact files
+  merge   SHARD.db...                                          fold shard databases into -db
+
+ID is a run id or an unambiguous prefix of one. -db defaults to runs.db and
+may also be given after the command.
+`
+
+// app carries the command's streams and clock (fixed in tests).
+type app struct {
+	stdout, stderr io.Writer
+	stdin          io.Reader
+	now            func() time.Time
+	db             string
+}
+
+// usageError marks errors that print the usage hint and exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+type command struct {
+	run      func(a *app, args []string) error
+	readOnly bool // may fall back to a read-only open
+}
+
+var commands = map[string]command{
+	"list":   {(*app).list, true},
+	"show":   {(*app).show, true},
+	"export": {(*app).export, true},
+	"tag":    {(*app).tag, false},
+	"delete": {(*app).delete, false},
+	"merge":  {(*app).merge, false},
+}
+
+func (a *app) main(args []string) int {
+	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&a.db, "db", "runs.db", "run database `file`")
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(a.stdout, usage)
+			return 0
+		}
+		return a.fail(usagef("%v", err))
+	}
+	if fs.NArg() == 0 {
+		return a.fail(usagef("no command given"))
+	}
+	name := fs.Arg(0)
+	if name == "help" {
+		fmt.Fprint(a.stdout, usage)
+		return 0
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		return a.fail(usagef("unknown command %q (want list, show, export, tag, delete or merge)", name))
+	}
+	return a.fail(cmd.run(a, fs.Args()[1:]))
+}
+
+// fail prints err (if any) as one line and returns the exit status.
+func (a *app) fail(err error) int {
+	if err == nil {
+		return 0
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(a.stderr, "runs: %s (see runs -h)\n", msg)
+		return 2
+	}
+	fmt.Fprintf(a.stderr, "runs: %s\n", msg)
+	return 1
+}
+
+// parse parses a subcommand's flags, allowing flags after positional
+// arguments ("delete ID -yes"), and returns the positional arguments.
+func (a *app) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&a.db, "db", a.db, "run database `file`")
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// open opens the database, which must exist. Commands that only read fall
+// back to a read-only open when the file or its directory is read-only.
+func (a *app) open(readOnly bool) (*tracking.Store, error) {
+	if _, err := os.Stat(a.db); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("database %s does not exist (use -db FILE)", a.db)
+		}
+		return nil, err
+	}
+	s, err := tracking.Open(a.db, tracking.Options{Now: a.now})
+	if readOnly && errors.Is(err, tracking.ErrReadOnly) {
+		s, err = tracking.Open(a.db, tracking.Options{Now: a.now, ReadOnly: true})
+	}
+	return s, err
+}
+
+// keyValues parses key=value arguments.
+type keyValues map[string]string
+
+func (kv keyValues) String() string { return fmt.Sprint(map[string]string(kv)) }
+
+func (kv keyValues) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("%q is not key=value", s)
+	}
+	kv[k] = v
+	return nil
+}
+
+// filterFlags registers -experiment, -status and -where on fs.
+func filterFlags(fs *flag.FlagSet) func() (tracking.Filter, error) {
+	exp := fs.String("experiment", "", "only runs of experiment `NAME`")
+	status := fs.String("status", "", "only runs with status `S` (RUNNING, FINISHED, FAILED, KILLED)")
+	where := keyValues{}
+	fs.Var(where, "where", "only runs whose param `key=value` (repeatable)")
+	return func() (tracking.Filter, error) {
+		f := tracking.Filter{Experiment: *exp, Where: where}
+		if *status != "" {
+			st, err := tracking.ParseStatus(*status)
+			if err != nil {
+				return f, usagef("-status: %v", err)
+			}
+			f.Status = st
+		}
+		return f, nil
+	}
+}

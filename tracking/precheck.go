@@ -1,0 +1,167 @@
+package tracking
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// sqliteHeader is the first 16 bytes of every SQLite 3 database file.
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// precheck inspects path before a read-write SQLite connection (which
+// switches the journal to WAL) can touch it. It never writes.
+func precheck(path string, readOnly bool) error {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if readOnly {
+			return errorf("%s %w", path, ErrNotExist)
+		}
+		return checkNewFileDir(path)
+	case err != nil:
+		return errorf("%s: %w", path, err)
+	case info.IsDir():
+		return errorf("%s is a directory, want a database file: %w", path, ErrInvalid)
+	}
+	empty, err := checkHeader(path)
+	if err != nil {
+		return err
+	}
+	if !readOnly {
+		if err := checkWritable(path, info); err != nil {
+			return err
+		}
+		if err := checkWritableDir(path); err != nil {
+			return err
+		}
+	}
+	if empty {
+		return nil
+	}
+	version, err := inspectSchema(path)
+	if err != nil {
+		return err
+	}
+	if version > latestVersion() {
+		return errorf("%s has schema version %d but this binary knows versions up to %d; use a newer inceptionlab: %w",
+			path, version, latestVersion(), ErrSchemaTooNew)
+	}
+	return nil
+}
+
+// checkHeader reports whether the file is empty (SQLite treats an empty file
+// as an empty database) and fails with ErrNotSQLite if it has any other
+// content than a SQLite database.
+func checkHeader(path string) (empty bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, errorf("%s: %w", path, err)
+	}
+	defer f.Close()
+	buf := make([]byte, 100) // the SQLite file header is 100 bytes
+	n, err := io.ReadFull(f, buf)
+	if n == 0 && (err == io.EOF) {
+		return true, nil
+	}
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return false, errorf("%s: %w", path, err)
+	}
+	if n < len(buf) || !bytes.Equal(buf[:len(sqliteHeader)], sqliteHeader) {
+		return false, errorf("%s is %w", path, ErrNotSQLite)
+	}
+	return false, nil
+}
+
+// checkNewFileDir verifies that a database file could be created at path.
+func checkNewFileDir(path string) error {
+	dir := filepath.Dir(path)
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return errorf("directory %s for %s %w", dir, path, ErrNotExist)
+	}
+	if err != nil {
+		return errorf("%s: %w", path, err)
+	}
+	if !info.IsDir() {
+		return errorf("%s: %s is not a directory: %w", path, dir, ErrInvalid)
+	}
+	return checkWritableDir(path)
+}
+
+// checkWritable fails with ErrReadOnly if the file cannot be written. The
+// permission bits are honoured even for root, so that a file deliberately
+// made read-only (chmod a-w) is never modified.
+func checkWritable(path string, info fs.FileInfo) error {
+	if info.Mode().Perm()&0o222 == 0 {
+		return errorf("%s is %w (mode %v); open it read-only to inspect it", path, ErrReadOnly, info.Mode().Perm())
+	}
+	if err := canWrite(path, false); err != nil {
+		return errorf("%s is %w: %v", path, ErrReadOnly, err)
+	}
+	return nil
+}
+
+// checkWritableDir fails with ErrReadOnly if the directory holding path does
+// not allow creating files: WAL mode needs the -wal and -shm files beside
+// the database.
+func checkWritableDir(path string) error {
+	dir := filepath.Dir(path)
+	info, err := os.Stat(dir)
+	if err != nil {
+		return errorf("%s: %w", path, err)
+	}
+	if info.Mode().Perm()&0o222 == 0 {
+		return errorf("%s: directory %s is %w (mode %v); SQLite needs to create %s-wal beside it",
+			path, dir, ErrReadOnly, info.Mode(), filepath.Base(path))
+	}
+	if err := canWrite(dir, true); err != nil {
+		return errorf("%s: directory %s is %w: %v", path, dir, ErrReadOnly, err)
+	}
+	return nil
+}
+
+// inspectSchema reads the schema version through a read-only connection
+// (no journal-mode change, no migrations), returning 0 for a database
+// without tables.
+func inspectSchema(path string) (int, error) {
+	db, err := sql.Open("sqlite3", fileURI(path)+"?mode=ro&_query_only=on&_busy_timeout=30000")
+	if err != nil {
+		return 0, errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	var tables, ours int
+	err = db.QueryRowContext(ctx, `SELECT count(*), count(CASE WHEN name = 'schema_migrations' THEN 1 END)
+		FROM sqlite_master WHERE type = 'table'`).Scan(&tables, &ours)
+	if err != nil {
+		return 0, classify(path, err)
+	}
+	if tables == 0 {
+		return 0, nil
+	}
+	if ours == 0 {
+		return 0, errorf("%s is a SQLite database with %d tables but no schema_migrations table: %w",
+			path, tables, ErrNotRunStore)
+	}
+	var version int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
+		return 0, classify(path, err)
+	}
+	return version, nil
+}
+
+// describeVersion formats a schema version for messages.
+func describeVersion(v int) string {
+	if v == 0 {
+		return "no schema"
+	}
+	return fmt.Sprintf("schema version %d", v)
+}
