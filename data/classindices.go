@@ -1,0 +1,82 @@
+package data
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// WriteClassIndices writes classes as the tutorial's class_indices.json, {"0": "daisy", "1": ...}, keys
+// in numeric order, indented by four spaces. The file is written to a temporary file in the same folder
+// and renamed into place, so readers never see a partial file.
+func WriteClassIndices(path string, classes []string) error {
+	if len(classes) == 0 {
+		return fmt.Errorf("data: WriteClassIndices %s: no classes", path)
+	}
+	var b bytes.Buffer
+	b.WriteString("{\n")
+	for i, c := range classes {
+		name, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("data: WriteClassIndices %s: %w", path, err)
+		}
+		fmt.Fprintf(&b, "    %q: %s", strconv.Itoa(i), name)
+		if i < len(classes)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("}\n")
+
+	f, err := os.CreateTemp(filepath.Dir(path), ".class_indices-*.tmp")
+	if err != nil {
+		return fmt.Errorf("data: WriteClassIndices: %w", err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(b.Bytes())
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("data: WriteClassIndices %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("data: WriteClassIndices %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadClassIndices reads a class_indices.json file. Keys must be exactly "0" .. "n-1" (any order) and
+// names non-empty; otherwise the error names the file and the offending key.
+func ReadClassIndices(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fileErrorf(path, ErrMissing, "no such file")
+		}
+		return nil, &FileError{Path: path, Err: err}
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, &FileError{Path: path, Err: fmt.Errorf(`not a JSON object of class names like {"0": "daisy"}: %w`, err)}
+	}
+	if len(m) == 0 {
+		return nil, &FileError{Path: path, Err: errors.New("no classes")}
+	}
+	classes := make([]string, len(m))
+	for k, v := range m {
+		i, err := strconv.Atoi(k)
+		if err != nil || i < 0 || i >= len(m) || strconv.Itoa(i) != k {
+			return nil, &FileError{Path: path, Err: fmt.Errorf("key %q: must be a class index from \"0\" to \"%d\"", k, len(m)-1)}
+		}
+		if v == "" {
+			return nil, &FileError{Path: path, Err: fmt.Errorf("key %q: empty class name", k)}
+		}
+		classes[i] = v
+	}
+	return classes, nil
+}
