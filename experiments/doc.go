@@ -1,0 +1,96 @@
+// Package experiments is inceptionlab's typed configuration layer: it loads an experiment
+// described by a YAML file, applies command-line overrides, validates everything once and
+// expands parameter sweeps into trials.
+//
+// # Loading
+//
+// [Load] reads a YAML file with viper, applies "key=value" overrides (the -set flag of the
+// commands), decodes the result into [Experiment] and calls [Experiment.Validate]. The file is
+// checked strictly: every key must be part of the schema below, every value must have the right
+// YAML type (train.lr: "fast" or model.inception.blocks: 5 are errors, never silent zero values)
+// and a key written without a value (null) is an error. Keys are case-insensitive (viper
+// lower-cases them); error messages use the lower-case form. Dotted keys such as
+// "model.aux.weight: 0.5" are only allowed inside sweep.grid and sweep.variants; everywhere else
+// sections are nested mappings.
+//
+// # Keys
+//
+// The dotted key paths are a public contract shared with tests, docs and other tools:
+//
+//	name                        required; [A-Za-z0-9_.-]+, becomes a folder name
+//	seed                        int64, default 1
+//	data.source                 embedded (default) | fashion-mnist | folder
+//	data.path                   required for folder; default /usr/share/datasets/fashion-mnist for
+//	                            fashion-mnist; must be empty for embedded
+//	data.image_size             >= 32; default 224 when data.source is folder, 32 otherwise
+//	data.channels               1 or 3, default 3
+//	data.split.val              validation fraction of the training data, in (0,1), default 0.1
+//	data.augment.hflip          random horizontal flips, default false
+//	data.normalize.mean/std     (x/255 - mean)/std in [0,1] units; one value or one per channel;
+//	                            default mean [0.5], std [0.5]; std > 0
+//	data.skip_bad               skip unreadable images instead of failing, default false
+//	data.limit, data.test_limit max images per class from the train / test set, 0 = all
+//	data.workers                decode parallelism, 0 = all cores
+//	model.num_classes           0 (default) = take it from the data
+//	model.width                 channel multiplier > 0, default 1.0
+//	model.init                  glorot_uniform (default) | he_normal
+//	model.dropout               in [0,1), default 0.4
+//	model.inception.reduce      1x1 reductions before 3x3/5x5 (default true); false = naive module
+//	model.inception.pool_proj   pool branch keeps its 1x1 projection (default true)
+//	model.inception.blocks      the channel table, default the paper's (see [PaperBlocks])
+//	model.aux.enabled           auxiliary classifiers as in the paper, default true
+//	model.aux.weight            >= 0, default 0.3
+//	model.aux.after             block names the heads follow, default [4a, 4d]; checked
+//	                            against the channel table when model.aux.enabled is true
+//	model.aux.dropout           in [0,1), default 0.5
+//	train.optimizer             adam (the only value today)
+//	train.lr                    > 0, default 3e-4
+//	train.batch_size            > 0, default 32
+//	train.epochs                > 0, default 10
+//	train.early_stop.patience   epochs without improvement before stopping, 0 (default) = off
+//	train.threads               0 (default) = all cores
+//	sweep.grid                  key path -> list of values (cartesian product, file order)
+//	sweep.variants              list of named override sets
+//
+// A block of the channel table is a mapping {name, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5,
+// pool_proj} or, more compactly, a list [name, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj].
+// Block names start with their stage number (3a, 4e), are unique, and stages never decrease.
+//
+// # Overrides
+//
+// An override is "path=value". The path is a dotted key path; list elements are addressed with
+// [i] (model.inception.blocks[2].ch3x3=100). The value is parsed as YAML, so scalars, flow lists
+// ([4a, 4d]) and flow mappings ({mean: [0.4], std: [0.2]}) work; an empty value, or text that
+// is not YAML, is a string, and for string keys the text is taken as written (name=123 is the
+// string "123").
+// Overriding a mapping merges into it; overriding a list or scalar replaces it. sweep.grid.PATH
+// sets one grid axis; sweep, sweep.grid and sweep.variants replace the whole section.
+//
+// # Sweeps
+//
+// [Experiment.Trials] expands variants x grid: for each variant in file order (or one unnamed
+// variant when there are none), every grid combination in file order with the last axis varying
+// fastest. Trial names join the variant name and "short=value" pairs with commas, for example
+// "no_reduction,lr=0.001"; the short name of a grid key is its last path component, except that
+// "enabled" is replaced by its parent (model.aux.enabled -> aux), and keys whose short names
+// collide use the full path. Without a sweep there is a single trial named "default". Each trial
+// carries its fully resolved, validated config, its canonical YAML (keys sorted, stable across
+// runs and machines) and the hex SHA-256 of that YAML (all 64 hex digits). The canonical YAML
+// holds every key including name and seed, so equal settings under two experiment names hash
+// differently; it never holds the file path, the overrides or the sweep. A sweep whose values
+// do not fit their keys, that sets one key twice, or whose trials resolve to the same config
+// is rejected by Load.
+//
+// # Errors
+//
+// Every problem is an [*Error] naming the file (or the override), the key path, the bad value
+// and what is allowed, for example
+//
+//	experiments: configs/x.yaml: model.inception.blocks[2].ch3x3: must be > 0, got -4
+//	experiments: configs/x.yaml: unknown key "model.inception.reduc" (valid keys under model.inception: blocks, pool_proj, reduce)
+//	experiments: -set model.aux.weight=abc: model.aux.weight: want a number, got "abc"
+//
+// When several problems are found they are returned together as [Errors]. Use errors.Is with
+// [ErrUnknownKey], [ErrType], [ErrValue] or [ErrSyntax] to classify them; a missing file wraps
+// the fs error (errors.Is(err, fs.ErrNotExist)).
+package experiments

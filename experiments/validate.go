@@ -1,0 +1,197 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	nameRE      = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	blockNameRE = regexp.MustCompile(`^[1-9][0-9]?[a-z][a-z0-9_]*$`)
+)
+
+// validName reports whether s can be used as an experiment or variant name (a folder name).
+func validName(s string) bool {
+	return nameRE.MatchString(s) && s != "." && s != ".."
+}
+
+// Validate checks every value against what is allowed and returns nil, an *Error or Errors.
+// Problems name e.File, or the override in e.Overrides that set the key.
+func (e *Experiment) Validate() error {
+	errs := e.validate()
+	overrides, _ := parseOverrides(e.Overrides)
+	errs.attribute(e.File, overrides)
+	return errs.err()
+}
+
+func (e *Experiment) validate() errorList {
+	var v errorList
+	if e.Name == "" {
+		v.add("name", ErrValue, "required: a non-empty name made of A-Z a-z 0-9 _ . -")
+	} else if !validName(e.Name) {
+		v.add("name", ErrValue, "must use only A-Z a-z 0-9 _ . - (it becomes a folder name), got %q", e.Name)
+	}
+	e.validateData(&v)
+	e.validateModel(&v)
+	e.validateTrain(&v)
+	return v
+}
+
+func (e *Experiment) validateData(v *errorList) {
+	d := e.Data
+	oneOf(v, "data.source", d.Source, Sources)
+	switch d.Source {
+	case "folder":
+		if d.Path == "" {
+			v.add("data.path", ErrValue, "required when data.source is folder: the folder holding one sub-folder per class")
+		}
+	case "fashion-mnist":
+		if d.Path == "" {
+			v.add("data.path", ErrValue, "required when data.source is fashion-mnist (default %s)", DefaultFashionMNISTPath)
+		}
+	case "embedded":
+		if d.Path != "" {
+			v.add("data.path", ErrValue, "must be empty when data.source is embedded, got %q", d.Path)
+		}
+	}
+	if d.ImageSize < 32 || d.ImageSize > 4096 {
+		v.add("data.image_size", ErrValue, "must be in [32, 4096], got %d", d.ImageSize)
+	}
+	if d.Channels != 1 && d.Channels != 3 {
+		v.add("data.channels", ErrValue, "must be 1 or 3, got %d", d.Channels)
+	}
+	openUnit(v, "data.split.val", d.Split.Val)
+	normVector(v, "data.normalize.mean", d.Normalize.Mean, d.Channels, false)
+	normVector(v, "data.normalize.std", d.Normalize.Std, d.Channels, true)
+	atLeast(v, "data.limit", d.Limit, 0, " (0 = all)")
+	atLeast(v, "data.test_limit", d.TestLimit, 0, " (0 = all)")
+	atLeast(v, "data.workers", d.Workers, 0, " (0 = all cores)")
+}
+
+func normVector(v *errorList, key string, xs []float64, channels int, positive bool) {
+	if len(xs) != 1 && len(xs) != channels {
+		v.add(key, ErrValue, "want 1 value or one per channel (%d), got %d values %s", channels, len(xs), formatFloats(xs))
+		return
+	}
+	for i, x := range xs {
+		k := fmt.Sprintf("%s[%d]", key, i)
+		switch {
+		case positive && !(x > 0 && !math.IsInf(x, 0)):
+			v.add(k, ErrValue, "must be > 0 (pixels are in [0,1] units), got %s", formatFloat(x))
+		case !positive && !(x >= 0 && x <= 1):
+			v.add(k, ErrValue, "must be in [0, 1] (pixels are in [0,1] units), got %s", formatFloat(x))
+		}
+	}
+}
+
+func (e *Experiment) validateModel(v *errorList) {
+	m := e.Model
+	atLeast(v, "model.num_classes", m.NumClasses, 0, " (0 = take it from the data)")
+	if !(m.Width > 0 && !math.IsInf(m.Width, 0)) {
+		v.add("model.width", ErrValue, "must be > 0 (a channel multiplier), got %s", formatFloat(m.Width))
+	}
+	oneOf(v, "model.init", m.Init, Inits)
+	halfOpenUnit(v, "model.dropout", m.Dropout)
+	halfOpenUnit(v, "model.aux.dropout", m.Aux.Dropout)
+
+	blocks := m.Inception.Blocks
+	if len(blocks) == 0 {
+		v.add("model.inception.blocks", ErrValue, "must list at least one block")
+	}
+	seen := map[string]int{}
+	for i, b := range blocks {
+		key := fmt.Sprintf("model.inception.blocks[%d]", i)
+		switch {
+		case !blockNameRE.MatchString(b.Name):
+			v.add(key+".name", ErrValue, "must be a stage number followed by a letter, like 3a or 4e, got %q", b.Name)
+		case seen[b.Name] > 0:
+			v.add(key+".name", ErrValue, "%q is already the name of block %d", b.Name, seen[b.Name]-1)
+		case i > 0 && b.Stage() < blocks[i-1].Stage():
+			v.add(key+".name", ErrValue, "stage %d block %q comes after stage %d block %q; stages must not decrease",
+				b.Stage(), b.Name, blocks[i-1].Stage(), blocks[i-1].Name)
+		}
+		seen[b.Name] = i + 1
+		for _, w := range []struct {
+			key string
+			n   int
+		}{{"ch1x1", b.Ch1x1}, {"ch3x3red", b.Ch3x3Red}, {"ch3x3", b.Ch3x3}, {"ch5x5red", b.Ch5x5Red}, {"ch5x5", b.Ch5x5}, {"pool_proj", b.PoolProj}} {
+			if w.n <= 0 {
+				v.add(key+"."+w.key, ErrValue, "must be > 0, got %d", w.n)
+			}
+		}
+	}
+
+	a := m.Aux
+	if !(a.Weight >= 0 && !math.IsInf(a.Weight, 0)) {
+		v.add("model.aux.weight", ErrValue, "must be >= 0, got %s", formatFloat(a.Weight))
+	}
+	if a.Enabled {
+		if len(a.After) == 0 {
+			v.add("model.aux.after", ErrValue, "must name at least one block when model.aux.enabled is true")
+		}
+		names := make([]string, len(blocks))
+		for i, b := range blocks {
+			names[i] = b.Name
+		}
+		for i, name := range a.After {
+			key := fmt.Sprintf("model.aux.after[%d]", i)
+			switch {
+			case !slices.Contains(names, name):
+				v.add(key, ErrValue, "%q names no block (blocks: %s)", name, strings.Join(names, ", "))
+			case slices.Index(a.After, name) < i:
+				v.add(key, ErrValue, "%q is listed twice", name)
+			}
+		}
+	}
+}
+
+func (e *Experiment) validateTrain(v *errorList) {
+	t := e.Train
+	oneOf(v, "train.optimizer", t.Optimizer, Optimizers)
+	if !(t.LR > 0 && !math.IsInf(t.LR, 0)) {
+		v.add("train.lr", ErrValue, "must be > 0, got %s", formatFloat(t.LR))
+	}
+	atLeast(v, "train.batch_size", t.BatchSize, 1, "")
+	atLeast(v, "train.epochs", t.Epochs, 1, "")
+	atLeast(v, "train.early_stop.patience", t.EarlyStop.Patience, 0, " (0 = off)")
+	atLeast(v, "train.threads", t.Threads, 0, " (0 = all cores)")
+}
+
+func oneOf(v *errorList, key, got string, valid []string) {
+	if !slices.Contains(valid, got) {
+		v.add(key, ErrValue, "must be one of %s; got %q", strings.Join(valid, ", "), got)
+	}
+}
+
+func atLeast(v *errorList, key string, got, lo int, note string) {
+	if got < lo {
+		if lo == 1 {
+			v.add(key, ErrValue, "must be > 0, got %d", got)
+			return
+		}
+		v.add(key, ErrValue, "must be >= %d%s, got %d", lo, note, got)
+	}
+}
+
+func openUnit(v *errorList, key string, x float64) {
+	if !(x > 0 && x < 1) {
+		v.add(key, ErrValue, "must be in (0, 1), got %s", formatFloat(x))
+	}
+}
+
+func halfOpenUnit(v *errorList, key string, x float64) {
+	if !(x >= 0 && x < 1) {
+		v.add(key, ErrValue, "must be in [0, 1), got %s", formatFloat(x))
+	}
+}
+
+func formatFloats(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = formatFloat(x)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
