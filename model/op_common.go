@@ -1,0 +1,248 @@
+package model
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/bits"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// This file holds what every custom op shares: type signatures, value access, output allocation,
+// per-sample parallelism and reusable scratch buffers.
+//
+// Conventions of the custom ops (op_*.go):
+//   - All are NCHW and accept Float32 or Float64 tensors; every input of one op has the same dtype (the
+//     type system enforces it at graph-build time, Do checks again).
+//   - Do allocates its output. UsePreallocDo writes into a buffer gorgonia already holds for the node when
+//     it has the exact dtype and shape, and otherwise returns an error (the TapeMachine then falls back to
+//     Do). In the usual RunAll/Reset loop the TapeMachine clears its registers, so outputs are allocated
+//     each run; the reusable part is the im2col scratch (scratchPool). Kernels overwrite their whole
+//     output, so a reused buffer never leaks stale values.
+//   - ReturnsPtr is false and OverwritesInput is -1, so each op gets its own register in a TapeMachine.
+//   - String (and so WriteHash/Hashcode) spells out every parameter: gorgonia merges nodes whose op hash and
+//     inputs are equal, so two different ops must never print the same.
+
+// tensorType is the hm type of a dims-dimensional tensor of the type variable a.
+func tensorType(dims int) hm.Type {
+	if dims == 0 {
+		return hm.TypeVariable('a')
+	}
+	return G.TensorType{Dims: dims, Of: hm.TypeVariable('a')}
+}
+
+// fnType builds the op type: inputs of the given dims, then the output's dims.
+func fnType(dims ...int) hm.Type {
+	ts := make([]hm.Type, len(dims))
+	for i, d := range dims {
+		ts[i] = tensorType(d)
+	}
+	return hm.NewFnType(ts...)
+}
+
+// shapeOf returns the tensor.Shape of a DimSizer given to InferShape.
+func shapeOf(op fmt.Stringer, d G.DimSizer, what string) (tensor.Shape, error) {
+	s, ok := d.(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("model: %v: %s: expected a tensor.Shape, got %T", op, what, d)
+	}
+	return s, nil
+}
+
+// fmtShape prints a shape as (a, b, c).
+func fmtShape(s []int) string {
+	parts := make([]string, len(s))
+	for i, v := range s {
+		parts[i] = fmt.Sprint(v)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// denseOf returns the contiguous dense tensor behind an op input.
+func denseOf(op fmt.Stringer, v G.Value, what string) (*tensor.Dense, error) {
+	d, ok := v.(*tensor.Dense)
+	if !ok {
+		return nil, fmt.Errorf("model: %v: %s must be a dense tensor, got %T", op, what, v)
+	}
+	if d.IsMaterializable() {
+		m, ok := d.Materialize().(*tensor.Dense)
+		if !ok {
+			return nil, fmt.Errorf("model: %v: %s: cannot materialize view", op, what)
+		}
+		d = m
+	}
+	if dt := d.Dtype(); dt != tensor.Float32 && dt != tensor.Float64 {
+		return nil, fmt.Errorf("model: %v: %s has dtype %v; only float32 and float64 are supported", op, what, dt)
+	}
+	return d, nil
+}
+
+// denseInputs converts all inputs with denseOf, checks their count, that they share one dtype, and that each
+// has the number of dimensions in dims (-1: any).
+func denseInputs(op fmt.Stringer, names []string, dims []int, inputs []G.Value) ([]*tensor.Dense, error) {
+	if len(inputs) != len(names) {
+		return nil, fmt.Errorf("model: %v: expected %d inputs (%s), got %d", op, len(names), strings.Join(names, ", "), len(inputs))
+	}
+	out := make([]*tensor.Dense, len(inputs))
+	for i, v := range inputs {
+		d, err := denseOf(op, v, names[i])
+		if err != nil {
+			return nil, err
+		}
+		if dims[i] >= 0 && d.Dims() != dims[i] {
+			return nil, fmt.Errorf("model: %v: %s must be %d-D, got shape %s", op, names[i], dims[i], fmtShape(d.Shape()))
+		}
+		if i > 0 && d.Dtype() != out[0].Dtype() {
+			return nil, fmt.Errorf("model: %v: %s has dtype %v but %s has %v", op, names[i], d.Dtype(), names[0], out[0].Dtype())
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// sliceOf is the backing slice of a contiguous dense tensor of element type T.
+func sliceOf[T opFloat](d *tensor.Dense) []T { return d.Data().([]T) }
+
+// newOutput allocates a zeroed output tensor.
+func newOutput(dt tensor.Dtype, shape []int) *tensor.Dense {
+	return tensor.New(tensor.Of(dt), tensor.WithShape(append([]int(nil), shape...)...))
+}
+
+// reuseOutput returns the preallocated value when it is a plain dense tensor of the right dtype and shape.
+func reuseOutput(op fmt.Stringer, prealloc G.Value, dt tensor.Dtype, shape []int) (*tensor.Dense, error) {
+	d, ok := prealloc.(*tensor.Dense)
+	if !ok || d.IsView() || d.Dtype() != dt || !d.Shape().Eq(tensor.Shape(shape)) {
+		return nil, fmt.Errorf("model: %v: preallocated value does not match dtype %v shape %s", op, dt, fmtShape(shape))
+	}
+	return d, nil
+}
+
+// scalarOf reads a scalar op input: a gorgonia scalar or a one-element tensor.
+func scalarOf(op fmt.Stringer, v G.Value, what string) (float64, error) {
+	switch s := v.(type) {
+	case *G.F64:
+		return float64(*s), nil
+	case *G.F32:
+		return float64(*s), nil
+	case *tensor.Dense:
+		if s.Size() != 1 {
+			return 0, fmt.Errorf("model: %v: %s must be a scalar, got shape %s", op, what, fmtShape(s.Shape()))
+		}
+		switch x := s.Data().(type) {
+		case float64:
+			return x, nil
+		case float32:
+			return float64(x), nil
+		case []float64:
+			return x[0], nil
+		case []float32:
+			return float64(x[0]), nil
+		}
+	}
+	return 0, fmt.Errorf("model: %v: %s must be a float32 or float64 scalar, got %T", op, what, v)
+}
+
+// workersFor is how many goroutines a per-sample kernel uses for n samples.
+func workersFor(n int) int {
+	w := runtime.GOMAXPROCS(0)
+	if n < w {
+		w = n
+	}
+	if w < 1 {
+		w = 1
+	}
+	return w
+}
+
+// parallelSamples runs fn(worker, sample) for every sample in [0, n) on workers goroutines. Worker w gets
+// samples w, w+workers, ...: the assignment is static, so per-worker reductions are deterministic for a
+// given worker count.
+func parallelSamples(n, workers int, fn func(worker, sample int)) {
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(0, i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				fn(w, i)
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+// scratchPool hands out reusable buffers in power-of-two size classes. Buffers come back with arbitrary
+// contents: kernels must overwrite (or clear) what they read.
+type scratchPool[T opFloat] struct{ classes [64]sync.Pool }
+
+var (
+	scratch32 scratchPool[float32]
+	scratch64 scratchPool[float64]
+)
+
+func (p *scratchPool[T]) get(n int) *[]T {
+	c := 0
+	if n > 1 {
+		c = bits.Len(uint(n - 1)) // smallest c with 1<<c >= n
+	}
+	if v, ok := p.classes[c].Get().(*[]T); ok {
+		*v = (*v)[:n]
+		return v
+	}
+	s := make([]T, n, 1<<c)
+	return &s
+}
+
+func (p *scratchPool[T]) put(s *[]T) {
+	c := cap(*s)
+	if c == 0 || c&(c-1) != 0 {
+		return // not from get
+	}
+	p.classes[bits.Len(uint(c-1))].Put(s)
+}
+
+// getScratch returns a buffer of length n (arbitrary contents); release it with putScratch.
+func getScratch[T opFloat](n int) *[]T {
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		return any(scratch32.get(n)).(*[]T)
+	default:
+		return any(scratch64.get(n)).(*[]T)
+	}
+}
+
+func putScratch[T opFloat](s *[]T) {
+	switch v := any(s).(type) {
+	case *[]float32:
+		scratch32.put(v)
+	case *[]float64:
+		scratch64.put(v)
+	}
+}
+
+// output returns the reusable preallocated tensor when given, else a fresh one.
+func output(op fmt.Stringer, prealloc G.Value, dt tensor.Dtype, shape []int) (*tensor.Dense, error) {
+	if prealloc == nil {
+		return newOutput(dt, shape), nil
+	}
+	return reuseOutput(op, prealloc, dt, shape)
+}
+
+// hashOp hashes an op's String, which lists all its parameters.
+func hashOp(op fmt.Stringer) uint32 {
+	h := fnv.New32a()
+	fmt.Fprint(h, op.String())
+	return h.Sum32()
+}

@@ -1,0 +1,308 @@
+package model
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// conv2d returns relu?(conv(x, w) + b) with explicit zero padding pad = (top, bottom, left, right).
+// x is (N, C, H, W), w is (O, C, K, K) (PyTorch layout), b is (O); the output is (N, O, OH, OW) with
+// OH = (H+top+bottom-K)/stride + 1 and OW likewise.
+//
+// The forward pass runs, per sample and in parallel over samples, im2col into a pooled scratch buffer
+// followed by one GEMM that writes the NCHW output directly (1x1 stride-1 unpadded convs use the input as
+// the column matrix). Gradients come from the custom ops in op_conv_grad.go.
+func conv2d(x, w, b *G.Node, stride int, pad [4]int, relu bool) (*G.Node, error) {
+	op := conv2dOp{stride: stride, pad: pad, relu: relu}
+	if _, err := op.InferShape(x.Shape(), w.Shape(), b.Shape()); err != nil {
+		return nil, err
+	}
+	y, err := G.ApplyOp(op, x, w, b)
+	if err != nil {
+		return nil, fmt.Errorf("model: %v: %w", op, err)
+	}
+	return y, nil
+}
+
+// convGeom is the full geometry of one convolution.
+type convGeom struct {
+	n, c, h, w     int // input
+	o, k           int // filters
+	stride         int
+	pt, pb, pl, pr int // padding
+	oh, ow         int // output
+}
+
+func (g convGeom) ckk() int     { return g.c * g.k * g.k }
+func (g convGeom) p() int       { return g.oh * g.ow }
+func (g convGeom) inSize() int  { return g.c * g.h * g.w }
+func (g convGeom) outSize() int { return g.o * g.oh * g.ow }
+
+// direct reports whether the input itself is the column matrix (1x1, stride 1, no padding).
+func (g convGeom) direct() bool {
+	return g.k == 1 && g.stride == 1 && g.pt == 0 && g.pb == 0 && g.pl == 0 && g.pr == 0
+}
+
+// newConvGeom validates the convolution parameters against the input shape (N, C, H, W) and the filter
+// shape (O, C, K, K); op names the op in errors.
+func newConvGeom(op fmt.Stringer, x []int, o, c, k, stride int, pad [4]int) (convGeom, error) {
+	if len(x) != 4 {
+		return convGeom{}, fmt.Errorf("model: %v: input x must be 4-D (N, C, H, W), got shape %s", op, fmtShape(x))
+	}
+	if stride < 1 {
+		return convGeom{}, fmt.Errorf("model: %v: stride must be >= 1, got %d", op, stride)
+	}
+	for i, p := range pad {
+		if p < 0 {
+			return convGeom{}, fmt.Errorf("model: %v: pad[%d] (top, bottom, left, right) must be >= 0, got %d", op, i, p)
+		}
+	}
+	if k < 1 {
+		return convGeom{}, fmt.Errorf("model: %v: kernel size must be >= 1, got %d", op, k)
+	}
+	if x[1] != c {
+		return convGeom{}, fmt.Errorf("model: %v: input has %d channels but the filters expect %d", op, x[1], c)
+	}
+	g := convGeom{n: x[0], c: x[1], h: x[2], w: x[3], o: o, k: k, stride: stride,
+		pt: pad[0], pb: pad[1], pl: pad[2], pr: pad[3]}
+	hp, wp := g.h+g.pt+g.pb, g.w+g.pl+g.pr
+	if hp < k || wp < k {
+		return convGeom{}, fmt.Errorf("model: %v: padded input %dx%d is smaller than the %dx%d kernel", op, hp, wp, k, k)
+	}
+	g.oh, g.ow = (hp-k)/stride+1, (wp-k)/stride+1
+	return g, nil
+}
+
+// conv2dOp is y = relu?(conv(x, w) + b); inputs (x, w, b).
+type conv2dOp struct {
+	stride int
+	pad    [4]int
+	relu   bool
+}
+
+func (op conv2dOp) String() string {
+	return fmt.Sprintf("model.conv2d{stride=%d pad=%v relu=%t}", op.stride, op.pad, op.relu)
+}
+func (op conv2dOp) WriteHash(h hash.Hash)     { fmt.Fprint(h, op.String()) }
+func (op conv2dOp) Hashcode() uint32          { return hashOp(op) }
+func (op conv2dOp) Arity() int                { return 3 }
+func (op conv2dOp) Type() hm.Type             { return fnType(4, 4, 1, 4) }
+func (op conv2dOp) ReturnsPtr() bool          { return false }
+func (op conv2dOp) CallsExtern() bool         { return false }
+func (op conv2dOp) OverwritesInput() int      { return -1 }
+func (op conv2dOp) DiffWRT(int) []bool        { return []bool{true, true, true} }
+func (op conv2dOp) names() []string           { return []string{"x", "w", "b"} }
+func (op conv2dOp) inputDims() []int          { return []int{4, 4, 1} }
+func (op conv2dOp) outShape(g convGeom) []int { return []int{g.n, g.o, g.oh, g.ow} }
+
+// geom validates the shapes of x (N,C,H,W), w (O,C,K,K) and b (O).
+func (op conv2dOp) geom(x, w, b []int) (convGeom, error) {
+	if len(w) != 4 || w[2] != w[3] {
+		return convGeom{}, fmt.Errorf("model: %v: weight w must be (O, C, K, K) with a square kernel, got shape %s", op, fmtShape(w))
+	}
+	if len(b) != 1 || b[0] != w[0] {
+		return convGeom{}, fmt.Errorf("model: %v: bias b must have shape (%d) to match w %s, got %s", op, w[0], fmtShape(w), fmtShape(b))
+	}
+	return newConvGeom(op, x, w[0], w[1], w[2], op.stride, op.pad)
+}
+
+func (op conv2dOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 3 {
+		return nil, fmt.Errorf("model: %v: expected 3 input shapes (x, w, b), got %d", op, len(in))
+	}
+	var s [3]tensor.Shape
+	for i := range s {
+		var err error
+		if s[i], err = shapeOf(op, in[i], op.names()[i]); err != nil {
+			return nil, err
+		}
+	}
+	g, err := op.geom(s[0], s[1], s[2])
+	if err != nil {
+		return nil, err
+	}
+	return op.outShape(g), nil
+}
+
+func (op conv2dOp) Do(in ...G.Value) (G.Value, error) { return op.run(nil, in) }
+
+func (op conv2dOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	return op.run(prealloc, in)
+}
+
+func (op conv2dOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
+	t, err := denseInputs(op, op.names(), op.inputDims(), in)
+	if err != nil {
+		return nil, err
+	}
+	g, err := op.geom(t[0].Shape(), t[1].Shape(), t[2].Shape())
+	if err != nil {
+		return nil, err
+	}
+	y, err := output(op, prealloc, t[0].Dtype(), op.outShape(g))
+	if err != nil {
+		return nil, err
+	}
+	if t[0].Dtype() == tensor.Float32 {
+		convForward(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](t[2]), sliceOf[float32](y), op.relu)
+	} else {
+		convForward(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](t[2]), sliceOf[float64](y), op.relu)
+	}
+	return y, nil
+}
+
+func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 3 {
+		return nil, fmt.Errorf("model: %v: SymDiff expects 3 inputs, got %d", op, len(inputs))
+	}
+	x, w := inputs[0], inputs[1]
+	k := w.Shape()[2]
+	dz, err := reluGrad(op.relu, output, grad)
+	if err != nil {
+		return nil, err
+	}
+	var xs [4]int
+	copy(xs[:], x.Shape())
+	dx, err := G.ApplyOp(convDataGradOp{stride: op.stride, pad: op.pad, x: xs}, dz, w)
+	if err != nil {
+		return nil, fmt.Errorf("model: %v: input gradient: %w", op, err)
+	}
+	dw, err := G.ApplyOp(convFilterGradOp{stride: op.stride, pad: op.pad, k: k}, x, dz)
+	if err != nil {
+		return nil, fmt.Errorf("model: %v: filter gradient: %w", op, err)
+	}
+	db, err := G.ApplyOp(biasGradOp{dims: 4}, dz)
+	if err != nil {
+		return nil, fmt.Errorf("model: %v: bias gradient: %w", op, err)
+	}
+	return G.Nodes{dx, dw, db}, nil
+}
+
+// convForward computes y = relu?(conv(x, w) + b) for the whole batch.
+func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool) {
+	ckk, p := g.ckk(), g.p()
+	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
+		xn := x[n*g.inSize() : (n+1)*g.inSize()]
+		yn := y[n*g.outSize() : (n+1)*g.outSize()]
+		col := xn
+		if !g.direct() {
+			buf := getScratch[T](ckk * p)
+			defer putScratch(buf)
+			col = *buf
+			im2col(g, xn, col)
+		}
+		gemm(false, false, g.o, p, ckk, 1, w, ckk, col, p, 0, yn, p)
+		for o := 0; o < g.o; o++ {
+			row, bo := yn[o*p:(o+1)*p], b[o]
+			if relu {
+				for i, v := range row {
+					if v += bo; v > 0 {
+						row[i] = v
+					} else {
+						row[i] = 0
+					}
+				}
+			} else {
+				for i := range row {
+					row[i] += bo
+				}
+			}
+		}
+	})
+}
+
+// colRange is the range [lo, hi) of output columns whose input column ow*stride+off lies in [0, size).
+func colRange(out, stride, off, size int) (lo, hi int) {
+	if off < 0 {
+		lo = (-off + stride - 1) / stride
+	}
+	if last := size - 1 - off; last >= 0 {
+		hi = last/stride + 1
+	}
+	if hi > out {
+		hi = out
+	}
+	if lo > hi {
+		lo = hi
+	}
+	return lo, hi
+}
+
+// im2col writes the (C*K*K) x (OH*OW) column matrix of one sample xn (C, H, W); padding reads as zero.
+// Every element of col is written.
+func im2col[T opFloat](g convGeom, xn, col []T) {
+	p := g.p()
+	for c := 0; c < g.c; c++ {
+		plane := xn[c*g.h*g.w : (c+1)*g.h*g.w]
+		for kh := 0; kh < g.k; kh++ {
+			for kw := 0; kw < g.k; kw++ {
+				row := col[((c*g.k+kh)*g.k+kw)*p:][:p]
+				off := kw - g.pl
+				lo, hi := colRange(g.ow, g.stride, off, g.w)
+				for oh := 0; oh < g.oh; oh++ {
+					dst := row[oh*g.ow : (oh+1)*g.ow]
+					ih := oh*g.stride - g.pt + kh
+					if ih < 0 || ih >= g.h {
+						clear(dst)
+						continue
+					}
+					src := plane[ih*g.w : (ih+1)*g.w]
+					clear(dst[:lo])
+					clear(dst[hi:])
+					if lo >= hi {
+						continue
+					}
+					if g.stride == 1 {
+						copy(dst[lo:hi], src[lo+off:hi+off])
+					} else {
+						for ow := lo; ow < hi; ow++ {
+							dst[ow] = src[ow*g.stride+off]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im accumulates a column-matrix gradient back into the sample gradient dxn (C, H, W), which it clears
+// first; gradients for padding cells are dropped.
+func col2im[T opFloat](g convGeom, col, dxn []T) {
+	clear(dxn)
+	p := g.p()
+	for c := 0; c < g.c; c++ {
+		plane := dxn[c*g.h*g.w : (c+1)*g.h*g.w]
+		for kh := 0; kh < g.k; kh++ {
+			for kw := 0; kw < g.k; kw++ {
+				row := col[((c*g.k+kh)*g.k+kw)*p:][:p]
+				off := kw - g.pl
+				lo, hi := colRange(g.ow, g.stride, off, g.w)
+				if lo >= hi {
+					continue // this kernel column only ever reads padding
+				}
+				for oh := 0; oh < g.oh; oh++ {
+					ih := oh*g.stride - g.pt + kh
+					if ih < 0 || ih >= g.h {
+						continue
+					}
+					src := row[oh*g.ow : (oh+1)*g.ow]
+					dst := plane[ih*g.w : (ih+1)*g.w]
+					if g.stride == 1 {
+						d := dst[lo+off : hi+off]
+						for i, v := range src[lo:hi] {
+							d[i] += v
+						}
+					} else {
+						for ow := lo; ow < hi; ow++ {
+							dst[ow*g.stride+off] += src[ow]
+						}
+					}
+				}
+			}
+		}
+	}
+}

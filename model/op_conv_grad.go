@@ -1,0 +1,217 @@
+package model
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// convDataGradOp is the convolution's input gradient: inputs (dz, w) -> dx with the shape of the forward
+// input x (kept on the op, since H and W are not recoverable from dz when the stride does not divide).
+type convDataGradOp struct {
+	stride int
+	pad    [4]int
+	x      [4]int // forward input shape (N, C, H, W)
+}
+
+func (op convDataGradOp) String() string {
+	return fmt.Sprintf("model.conv2dDataGrad{stride=%d pad=%v x=%v}", op.stride, op.pad, op.x)
+}
+func (op convDataGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op convDataGradOp) Hashcode() uint32      { return hashOp(op) }
+func (op convDataGradOp) Arity() int            { return 2 }
+func (op convDataGradOp) Type() hm.Type         { return fnType(4, 4, 4) }
+func (op convDataGradOp) ReturnsPtr() bool      { return false }
+func (op convDataGradOp) CallsExtern() bool     { return false }
+func (op convDataGradOp) OverwritesInput() int  { return -1 }
+
+func (op convDataGradOp) geom(dz, w []int) (convGeom, error) {
+	if len(w) != 4 || w[2] != w[3] {
+		return convGeom{}, fmt.Errorf("model: %v: weight w must be (O, C, K, K), got shape %s", op, fmtShape(w))
+	}
+	g, err := newConvGeom(op, op.x[:], w[0], w[1], w[2], op.stride, op.pad)
+	if err != nil {
+		return convGeom{}, err
+	}
+	if want := []int{g.n, g.o, g.oh, g.ow}; !tensor.Shape(dz).Eq(tensor.Shape(want)) {
+		return convGeom{}, fmt.Errorf("model: %v: output gradient must have shape %s, got %s", op, fmtShape(want), fmtShape(dz))
+	}
+	return g, nil
+}
+
+func (op convDataGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("model: %v: expected 2 input shapes (dz, w), got %d", op, len(in))
+	}
+	dz, err := shapeOf(op, in[0], "dz")
+	if err != nil {
+		return nil, err
+	}
+	w, err := shapeOf(op, in[1], "w")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := op.geom(dz, w); err != nil {
+		return nil, err
+	}
+	return tensor.Shape(op.x[:]).Clone(), nil
+}
+
+func (op convDataGradOp) Do(in ...G.Value) (G.Value, error) { return op.run(nil, in) }
+func (op convDataGradOp) UsePreallocDo(p G.Value, in ...G.Value) (G.Value, error) {
+	return op.run(p, in)
+}
+
+func (op convDataGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
+	t, err := denseInputs(op, []string{"dz", "w"}, []int{4, 4}, in)
+	if err != nil {
+		return nil, err
+	}
+	g, err := op.geom(t[0].Shape(), t[1].Shape())
+	if err != nil {
+		return nil, err
+	}
+	dx, err := output(op, prealloc, t[0].Dtype(), op.x[:])
+	if err != nil {
+		return nil, err
+	}
+	if t[0].Dtype() == tensor.Float32 {
+		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx))
+	} else {
+		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx))
+	}
+	return dx, nil
+}
+
+// convBackwardData computes dx: per sample dcol = W^T dZ_n, then col2im (1x1 direct: dx_n = W^T dZ_n).
+func convBackwardData[T opFloat](g convGeom, dz, w, dx []T) {
+	ckk, p := g.ckk(), g.p()
+	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
+		dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
+		dxn := dx[n*g.inSize() : (n+1)*g.inSize()]
+		if g.direct() {
+			gemm(true, false, ckk, p, g.o, 1, w, ckk, dzn, p, 0, dxn, p)
+			return
+		}
+		buf := getScratch[T](ckk * p)
+		defer putScratch(buf)
+		gemm(true, false, ckk, p, g.o, 1, w, ckk, dzn, p, 0, *buf, p)
+		col2im(g, *buf, dxn)
+	})
+}
+
+// convFilterGradOp is the convolution's filter gradient: inputs (x, dz) -> dw (O, C, K, K).
+type convFilterGradOp struct {
+	stride int
+	pad    [4]int
+	k      int
+}
+
+func (op convFilterGradOp) String() string {
+	return fmt.Sprintf("model.conv2dFilterGrad{k=%d stride=%d pad=%v}", op.k, op.stride, op.pad)
+}
+func (op convFilterGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op convFilterGradOp) Hashcode() uint32      { return hashOp(op) }
+func (op convFilterGradOp) Arity() int            { return 2 }
+func (op convFilterGradOp) Type() hm.Type         { return fnType(4, 4, 4) }
+func (op convFilterGradOp) ReturnsPtr() bool      { return false }
+func (op convFilterGradOp) CallsExtern() bool     { return false }
+func (op convFilterGradOp) OverwritesInput() int  { return -1 }
+
+func (op convFilterGradOp) geom(x, dz []int) (convGeom, error) {
+	if len(dz) != 4 {
+		return convGeom{}, fmt.Errorf("model: %v: output gradient dz must be 4-D, got shape %s", op, fmtShape(dz))
+	}
+	if len(x) != 4 {
+		return convGeom{}, fmt.Errorf("model: %v: input x must be 4-D (N, C, H, W), got shape %s", op, fmtShape(x))
+	}
+	g, err := newConvGeom(op, x, dz[1], x[1], op.k, op.stride, op.pad)
+	if err != nil {
+		return convGeom{}, err
+	}
+	if want := []int{g.n, g.o, g.oh, g.ow}; !tensor.Shape(dz).Eq(tensor.Shape(want)) {
+		return convGeom{}, fmt.Errorf("model: %v: output gradient must have shape %s, got %s", op, fmtShape(want), fmtShape(dz))
+	}
+	return g, nil
+}
+
+func (op convFilterGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("model: %v: expected 2 input shapes (x, dz), got %d", op, len(in))
+	}
+	x, err := shapeOf(op, in[0], "x")
+	if err != nil {
+		return nil, err
+	}
+	dz, err := shapeOf(op, in[1], "dz")
+	if err != nil {
+		return nil, err
+	}
+	g, err := op.geom(x, dz)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{g.o, g.c, g.k, g.k}, nil
+}
+
+func (op convFilterGradOp) Do(in ...G.Value) (G.Value, error) { return op.run(nil, in) }
+func (op convFilterGradOp) UsePreallocDo(p G.Value, in ...G.Value) (G.Value, error) {
+	return op.run(p, in)
+}
+
+func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
+	t, err := denseInputs(op, []string{"x", "dz"}, []int{4, 4}, in)
+	if err != nil {
+		return nil, err
+	}
+	g, err := op.geom(t[0].Shape(), t[1].Shape())
+	if err != nil {
+		return nil, err
+	}
+	dw, err := output(op, prealloc, t[0].Dtype(), []int{g.o, g.c, g.k, g.k})
+	if err != nil {
+		return nil, err
+	}
+	if t[0].Dtype() == tensor.Float32 {
+		convBackwardFilter(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dw))
+	} else {
+		convBackwardFilter(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dw))
+	}
+	return dw, nil
+}
+
+// convBackwardFilter computes dw = sum_n dZ_n col_n^T. Each worker accumulates into its own buffer; the
+// buffers are then summed in worker order (deterministic for a given GOMAXPROCS).
+func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T) {
+	ckk, p := g.ckk(), g.p()
+	workers := workersFor(g.n)
+	acc := make([]*[]T, workers)
+	for i := range acc {
+		acc[i] = getScratch[T](g.o * ckk)
+		clear(*acc[i])
+	}
+	parallelSamples(g.n, workers, func(wk, n int) {
+		xn := x[n*g.inSize() : (n+1)*g.inSize()]
+		dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
+		col := xn
+		if !g.direct() {
+			buf := getScratch[T](ckk * p)
+			defer putScratch(buf)
+			col = *buf
+			im2col(g, xn, col)
+		}
+		gemm(false, true, g.o, ckk, p, 1, dzn, p, col, p, 1, *acc[wk], ckk)
+	})
+	copy(dw, *acc[0])
+	for _, a := range acc[1:] {
+		for i, v := range *a {
+			dw[i] += v
+		}
+	}
+	for _, a := range acc {
+		putScratch(a)
+	}
+}

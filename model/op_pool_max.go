@@ -1,0 +1,241 @@
+package model
+
+import (
+	"fmt"
+	"hash"
+	"math"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// maxPool2d is a k x k max pool with the given stride over x (N, C, H, W). Padding pad = (top, bottom,
+// left, right) is filled with -inf, as in TensorFlow 'SAME' pooling: padded cells never win, so every
+// window's maximum comes from the input. Each pad must be < k, so every window holds an input cell.
+// The gradient goes to the first maximum of each window in row-major window order.
+func maxPool2d(x *G.Node, k, stride int, pad [4]int) (*G.Node, error) {
+	op := maxPoolOp{k: k, stride: stride, pad: pad}
+	if _, err := op.InferShape(x.Shape()); err != nil {
+		return nil, err
+	}
+	y, err := G.ApplyOp(op, x)
+	if err != nil {
+		return nil, fmt.Errorf("model: %v: %w", op, err)
+	}
+	return y, nil
+}
+
+// poolGeom is the geometry of a windowed pool; windows of output (i, j) start at (i*stride-pt, j*stride-pl).
+type poolGeom struct {
+	n, c, h, w int
+	k, stride  int
+	pt, pl     int
+	oh, ow     int
+}
+
+func newMaxPoolGeom(op fmt.Stringer, x []int, k, stride int, pad [4]int) (poolGeom, error) {
+	if len(x) != 4 {
+		return poolGeom{}, fmt.Errorf("model: %v: input x must be 4-D (N, C, H, W), got shape %s", op, fmtShape(x))
+	}
+	if k < 1 || stride < 1 {
+		return poolGeom{}, fmt.Errorf("model: %v: kernel and stride must be >= 1, got k=%d stride=%d", op, k, stride)
+	}
+	for i, p := range pad {
+		if p < 0 || p >= k {
+			return poolGeom{}, fmt.Errorf("model: %v: pad[%d] (top, bottom, left, right) must be in [0, %d), got %d", op, i, k, p)
+		}
+	}
+	hp, wp := x[2]+pad[0]+pad[1], x[3]+pad[2]+pad[3]
+	if hp < k || wp < k {
+		return poolGeom{}, fmt.Errorf("model: %v: padded input %dx%d is smaller than the %dx%d window", op, hp, wp, k, k)
+	}
+	return poolGeom{n: x[0], c: x[1], h: x[2], w: x[3], k: k, stride: stride, pt: pad[0], pl: pad[2],
+		oh: (hp-k)/stride + 1, ow: (wp-k)/stride + 1}, nil
+}
+
+// window returns the input rows [r0, r1) and columns [c0, c1) of output (i, j), clipped to the input.
+func (g poolGeom) window(i, j int) (r0, r1, c0, c1 int) {
+	r0, c0 = i*g.stride-g.pt, j*g.stride-g.pl
+	r1, c1 = min(r0+g.k, g.h), min(c0+g.k, g.w)
+	return max(r0, 0), r1, max(c0, 0), c1
+}
+
+// argmax returns the plane index of the first maximum of window (i, j) of plane (H*W).
+func argmax[T opFloat](g poolGeom, plane []T, i, j int) int {
+	r0, r1, c0, c1 := g.window(i, j)
+	best, at := T(math.Inf(-1)), -1
+	for r := r0; r < r1; r++ {
+		for c := c0; c < c1; c++ {
+			if v := plane[r*g.w+c]; v > best || at < 0 {
+				best, at = v, r*g.w+c
+			}
+		}
+	}
+	return at
+}
+
+// maxPoolOp: inputs (x) -> y (N, C, OH, OW).
+type maxPoolOp struct {
+	k, stride int
+	pad       [4]int
+}
+
+func (op maxPoolOp) String() string {
+	return fmt.Sprintf("model.maxPool2d{k=%d stride=%d pad=%v}", op.k, op.stride, op.pad)
+}
+func (op maxPoolOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op maxPoolOp) Hashcode() uint32      { return hashOp(op) }
+func (op maxPoolOp) Arity() int            { return 1 }
+func (op maxPoolOp) Type() hm.Type         { return fnType(4, 4) }
+func (op maxPoolOp) ReturnsPtr() bool      { return false }
+func (op maxPoolOp) CallsExtern() bool     { return false }
+func (op maxPoolOp) OverwritesInput() int  { return -1 }
+func (op maxPoolOp) DiffWRT(int) []bool    { return []bool{true} }
+
+func (op maxPoolOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 1 {
+		return nil, fmt.Errorf("model: %v: expected 1 input shape, got %d", op, len(in))
+	}
+	x, err := shapeOf(op, in[0], "x")
+	if err != nil {
+		return nil, err
+	}
+	g, err := newMaxPoolGeom(op, x, op.k, op.stride, op.pad)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{g.n, g.c, g.oh, g.ow}, nil
+}
+
+func (op maxPoolOp) Do(in ...G.Value) (G.Value, error) { return op.run(nil, in) }
+func (op maxPoolOp) UsePreallocDo(p G.Value, in ...G.Value) (G.Value, error) {
+	return op.run(p, in)
+}
+
+func (op maxPoolOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
+	t, err := denseInputs(op, []string{"x"}, []int{4}, in)
+	if err != nil {
+		return nil, err
+	}
+	g, err := newMaxPoolGeom(op, t[0].Shape(), op.k, op.stride, op.pad)
+	if err != nil {
+		return nil, err
+	}
+	y, err := output(op, prealloc, t[0].Dtype(), []int{g.n, g.c, g.oh, g.ow})
+	if err != nil {
+		return nil, err
+	}
+	if t[0].Dtype() == tensor.Float32 {
+		maxPoolForward(g, sliceOf[float32](t[0]), sliceOf[float32](y))
+	} else {
+		maxPoolForward(g, sliceOf[float64](t[0]), sliceOf[float64](y))
+	}
+	return y, nil
+}
+
+func maxPoolForward[T opFloat](g poolGeom, x, y []T) {
+	hw, ohw := g.h*g.w, g.oh*g.ow
+	parallelSamples(g.n*g.c, workersFor(g.n), func(_, p int) {
+		plane, out := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
+		for i := 0; i < g.oh; i++ {
+			for j := 0; j < g.ow; j++ {
+				out[i*g.ow+j] = plane[argmax(g, plane, i, j)]
+			}
+		}
+	})
+}
+
+func (op maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 1 {
+		return nil, fmt.Errorf("model: %v: SymDiff expects 1 input, got %d", op, len(inputs))
+	}
+	dx, err := G.ApplyOp(maxPoolGradOp{op}, inputs[0], grad)
+	if err != nil {
+		return nil, fmt.Errorf("model: %v: gradient: %w", op, err)
+	}
+	return G.Nodes{dx}, nil
+}
+
+// maxPoolGradOp routes dy to each window's first maximum: inputs (x, dy) -> dx. The argmax is recomputed
+// from x, so the op keeps no state between the forward and backward passes.
+type maxPoolGradOp struct{ fwd maxPoolOp }
+
+func (op maxPoolGradOp) String() string {
+	return fmt.Sprintf("model.maxPool2dGrad{k=%d stride=%d pad=%v}", op.fwd.k, op.fwd.stride, op.fwd.pad)
+}
+func (op maxPoolGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op maxPoolGradOp) Hashcode() uint32      { return hashOp(op) }
+func (op maxPoolGradOp) Arity() int            { return 2 }
+func (op maxPoolGradOp) Type() hm.Type         { return fnType(4, 4, 4) }
+func (op maxPoolGradOp) ReturnsPtr() bool      { return false }
+func (op maxPoolGradOp) CallsExtern() bool     { return false }
+func (op maxPoolGradOp) OverwritesInput() int  { return -1 }
+
+func (op maxPoolGradOp) geom(x, dy []int) (poolGeom, error) {
+	g, err := newMaxPoolGeom(op, x, op.fwd.k, op.fwd.stride, op.fwd.pad)
+	if err != nil {
+		return poolGeom{}, err
+	}
+	if want := []int{g.n, g.c, g.oh, g.ow}; !tensor.Shape(dy).Eq(tensor.Shape(want)) {
+		return poolGeom{}, fmt.Errorf("model: %v: output gradient must have shape %s, got %s", op, fmtShape(want), fmtShape(dy))
+	}
+	return g, nil
+}
+
+func (op maxPoolGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("model: %v: expected 2 input shapes (x, dy), got %d", op, len(in))
+	}
+	x, err := shapeOf(op, in[0], "x")
+	if err != nil {
+		return nil, err
+	}
+	dy, err := shapeOf(op, in[1], "dy")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := op.geom(x, dy); err != nil {
+		return nil, err
+	}
+	return x.Clone(), nil
+}
+
+func (op maxPoolGradOp) Do(in ...G.Value) (G.Value, error) { return op.run(nil, in) }
+func (op maxPoolGradOp) UsePreallocDo(p G.Value, in ...G.Value) (G.Value, error) {
+	return op.run(p, in)
+}
+
+func (op maxPoolGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
+	t, err := denseInputs(op, []string{"x", "dy"}, []int{4, 4}, in)
+	if err != nil {
+		return nil, err
+	}
+	g, err := op.geom(t[0].Shape(), t[1].Shape())
+	if err != nil {
+		return nil, err
+	}
+	dx, err := output(op, prealloc, t[0].Dtype(), t[0].Shape())
+	if err != nil {
+		return nil, err
+	}
+	if t[0].Dtype() == tensor.Float32 {
+		maxPoolBackward(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx))
+	} else {
+		maxPoolBackward(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx))
+	}
+	return dx, nil
+}
+
+func maxPoolBackward[T opFloat](g poolGeom, x, dy, dx []T) {
+	hw, ohw := g.h*g.w, g.oh*g.ow
+	parallelSamples(g.n*g.c, workersFor(g.n), func(_, p int) {
+		plane, grad, out := x[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw], dx[p*hw:(p+1)*hw]
+		clear(out)
+		for i := 0; i < g.oh; i++ {
+			for j := 0; j < g.ow; j++ {
+				out[argmax(g, plane, i, j)] += grad[i*g.ow+j]
+			}
+		}
+	})
+}
