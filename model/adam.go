@@ -1,0 +1,93 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"gorgonia.org/tensor"
+)
+
+// Adam is the Adam optimizer (Kingma & Ba) with Keras' defaults (beta1 0.9, beta2 0.999, epsilon 1e-7),
+// the optimizer of the tutorial. Its state (step count and both moment estimates) is explicit so that a
+// checkpoint can save it and a resumed run continues exactly; gorgonia's AdamSolver keeps that state
+// private, which is why the net does not use it.
+//
+// Update, for every parameter p with gradient g at step t:
+//
+//	m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g
+//	p -= lr * sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)
+type Adam struct {
+	Beta1, Beta2, Eps float64
+	T                 int64
+	M, V              [][]float32 // ParamInfos order
+}
+
+// NewAdam returns a fresh optimizer for the given parameters.
+func NewAdam(infos []ParamInfo) *Adam {
+	a := &Adam{Beta1: 0.9, Beta2: 0.999, Eps: 1e-7}
+	for _, pi := range infos {
+		a.M = append(a.M, make([]float32, pi.Size()))
+		a.V = append(a.V, make([]float32, pi.Size()))
+	}
+	return a
+}
+
+// Update applies one step to params using grads (same order and sizes as the optimizer's state).
+func (a *Adam) Update(lr float64, params []*tensor.Dense, grads [][]float32) {
+	a.T++
+	t := float64(a.T)
+	lrT := float32(lr * math.Sqrt(1-math.Pow(a.Beta2, t)) / (1 - math.Pow(a.Beta1, t)))
+	b1, b2, eps := float32(a.Beta1), float32(a.Beta2), float32(a.Eps)
+	for i, p := range params {
+		w, g, m, v := p.Data().([]float32), grads[i], a.M[i], a.V[i]
+		for j := range w {
+			gj := g[j]
+			m[j] = b1*m[j] + (1-b1)*gj
+			v[j] = b2*v[j] + (1-b2)*gj*gj
+			w[j] -= lrT * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
+		}
+	}
+}
+
+// stateTensors returns the moment estimates as named tensors ("adam/m/<param>", "adam/v/<param>") and the
+// scalar state as metadata, for a training checkpoint.
+func (a *Adam) stateTensors(infos []ParamInfo) ([]Tensor, map[string]string) {
+	var ts []Tensor
+	for i, pi := range infos {
+		ts = append(ts, Tensor{Name: "adam/m/" + pi.Name, Shape: pi.Shape, Data: a.M[i]},
+			Tensor{Name: "adam/v/" + pi.Name, Shape: pi.Shape, Data: a.V[i]})
+	}
+	meta := map[string]string{
+		"adam.t":     strconv.FormatInt(a.T, 10),
+		"adam.beta1": strconv.FormatFloat(a.Beta1, 'g', -1, 64),
+		"adam.beta2": strconv.FormatFloat(a.Beta2, 'g', -1, 64),
+		"adam.eps":   strconv.FormatFloat(a.Eps, 'g', -1, 64),
+	}
+	return ts, meta
+}
+
+// setState restores what stateTensors saved.
+func (a *Adam) setState(infos []ParamInfo, byName map[string]Tensor, meta map[string]string) error {
+	t, err := strconv.ParseInt(meta["adam.t"], 10, 64)
+	if err != nil || t < 0 {
+		return fmt.Errorf("model: checkpoint metadata adam.t must be a step count, got %q", meta["adam.t"])
+	}
+	for i, pi := range infos {
+		for _, mv := range []struct {
+			name string
+			dst  []float32
+		}{{"adam/m/" + pi.Name, a.M[i]}, {"adam/v/" + pi.Name, a.V[i]}} {
+			src, ok := byName[mv.name]
+			if !ok {
+				return fmt.Errorf("model: checkpoint has no optimizer tensor %q", mv.name)
+			}
+			if len(src.Data) != len(mv.dst) {
+				return fmt.Errorf("model: optimizer tensor %q has %d values, want %d", mv.name, len(src.Data), len(mv.dst))
+			}
+			copy(mv.dst, src.Data)
+		}
+	}
+	a.T = t
+	return nil
+}

@@ -1,0 +1,87 @@
+package model
+
+import (
+	"fmt"
+	"os"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// Matrix products (gemm.go) run on one of two BLAS back ends, chosen once per process:
+//
+//   - OpenBLAS, loaded at run time with dlopen (no cgo, no build tag) when libopenblas is installed
+//     (Debian: apt-get install libopenblas0). It is switched to one thread per call: the kernels split
+//     work across cores themselves, so OpenBLAS threads would only oversubscribe the CPU.
+//   - gonum's pure-Go BLAS otherwise.
+//
+// The environment variable INCEPTIONLAB_BLAS selects the back end: "auto" (default: OpenBLAS if it
+// loads), "openblas" (the same, but BLASName reports why it did not load) or "gonum" (never load
+// OpenBLAS). INCEPTIONLAB_OPENBLAS may name the shared library to load instead of the usual sonames.
+
+// blasEnv and openblasEnv name the environment variables that pick the BLAS back end.
+const (
+	blasEnv     = "INCEPTIONLAB_BLAS"
+	openblasEnv = "INCEPTIONLAB_OPENBLAS"
+)
+
+// blasBackend is a resolved BLAS: row-major single- and double-precision GEMM.
+type blasBackend struct {
+	name  string
+	sgemm func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	dgemm func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+}
+
+var (
+	backendOnce sync.Once
+	backendVal  *blasBackend
+)
+
+// activeBLAS returns the process's BLAS back end, resolving it on first use.
+func activeBLAS() *blasBackend {
+	backendOnce.Do(func() { backendVal = resolveBLAS(os.Getenv(blasEnv), os.Getenv(openblasEnv)) })
+	return backendVal
+}
+
+// resolveBLAS picks the back end for the given INCEPTIONLAB_BLAS and INCEPTIONLAB_OPENBLAS values.
+func resolveBLAS(mode, libPath string) *blasBackend {
+	switch mode {
+	case "gonum":
+		return gonumBLAS(fmt.Sprintf("gonum pure-Go BLAS (%s=gonum)", blasEnv))
+	case "", "auto", "openblas":
+		b, err := loadOpenBLAS(libPath)
+		if err == nil {
+			return b
+		}
+		if mode == "openblas" {
+			return gonumBLAS(fmt.Sprintf("gonum pure-Go BLAS (OpenBLAS requested by %s=openblas but not loaded: %v)", blasEnv, err))
+		}
+		return gonumBLAS("gonum pure-Go BLAS (OpenBLAS not found; install libopenblas0 for the fast path)")
+	default:
+		return gonumBLAS(fmt.Sprintf("gonum pure-Go BLAS (%s=%q is not one of auto, openblas, gonum)", blasEnv, mode))
+	}
+}
+
+func gonumBLAS(name string) *blasBackend {
+	var impl gonum.Implementation
+	trans := func(t bool) blas.Transpose {
+		if t {
+			return blas.Trans
+		}
+		return blas.NoTrans
+	}
+	return &blasBackend{
+		name: name,
+		sgemm: func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+			impl.Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		},
+		dgemm: func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+			impl.Dgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		},
+	}
+}
+
+// BLASName says which matrix-multiply implementation the convolution and dense kernels use (and, when
+// OpenBLAS is not in use, why), for run records and the start-up banner.
+func BLASName() string { return activeBLAS().name }
