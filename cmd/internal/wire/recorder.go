@@ -1,0 +1,73 @@
+package wire
+
+import (
+	"context"
+
+	"inceptionlab/runner"
+	"inceptionlab/tracking"
+)
+
+// Recorder adapts a tracking store to runner.Recorder, adding the build facts to every run.
+func Recorder(st *tracking.Store, build Build) runner.Recorder {
+	return &recorder{st: st, build: build}
+}
+
+type recorder struct {
+	st    *tracking.Store
+	build Build
+}
+
+func (r *recorder) FinishedRun(ctx context.Context, experiment, hash string) (string, error) {
+	s, err := r.st.FinishedRun(ctx, experiment, hash)
+	if err != nil || s == nil {
+		return "", err
+	}
+	return s.ID, nil
+}
+
+func (r *recorder) LatestRun(ctx context.Context, experiment, hash string) (string, string, error) {
+	s, err := r.st.LatestRun(ctx, experiment, hash)
+	if err != nil || s == nil {
+		return "", "", err
+	}
+	return s.ID, string(s.Status), nil
+}
+
+func (r *recorder) StartRun(ctx context.Context, info runner.RunInfo) (runner.RunRecorder, error) {
+	run, err := r.st.StartRun(ctx, tracking.RunInfo{
+		Experiment: info.Experiment, Trial: info.Trial, ConfigText: info.ConfigText, ConfigHash: info.ConfigHash,
+		Seed: info.Seed, Params: info.Params, Threads: info.Threads, ResumedFrom: info.ResumedFrom,
+		GitCommit: r.build.GitCommit, GitDirty: r.build.GitDirty,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &runRecorder{run: run}, nil
+}
+
+type runRecorder struct{ run *tracking.Run }
+
+func (r *runRecorder) ID() string { return r.run.ID }
+
+func (r *runRecorder) LogEpoch(ctx context.Context, e runner.Epoch) error {
+	return r.run.LogEpoch(ctx, tracking.Epoch{Epoch: e.Epoch, TrainLoss: e.TrainLoss, TrainTop1: e.TrainTop1,
+		ValLoss: e.ValLoss, ValTop1: e.ValTop1, ValTop5: e.ValTop5, LR: e.LR, Seconds: e.Seconds,
+		ImagesPerSec: e.ImagesPerSec, MainLoss: e.MainLoss, AuxLoss: e.AuxLoss})
+}
+
+func (r *runRecorder) AddArtifact(ctx context.Context, kind, path string) error {
+	return r.run.AddArtifact(ctx, kind, path)
+}
+
+func (r *runRecorder) SetTestMetrics(ctx context.Context, loss, top1, top5 float64) error {
+	return r.run.SetTestMetrics(ctx, loss, top1, top5)
+}
+
+func (r *runRecorder) Execute(ctx context.Context, body func(context.Context) error) error {
+	stop := r.run.StartHeartbeat(ctx, tracking.DefaultHeartbeatEvery)
+	return r.run.Execute(ctx, func(ctx context.Context) error {
+		err := body(ctx)
+		stop()
+		return err
+	})
+}

@@ -1,0 +1,111 @@
+// Command predict classifies one image with a trained checkpoint, as the tutorial did for daisy_test.jpg:
+//
+//	predict -run ID [-db runs/tracking.db] -image FILE [-top 5]
+//	predict -checkpoint runs/<experiment>/<trial>/best.safetensors -image FILE [-top 5]
+//
+// -run takes a run id (or an unambiguous prefix) from the tracking database and uses that run's best
+// checkpoint. The image is preprocessed exactly as in training (resize, channels, normalisation).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"inceptionlab/runner"
+	"inceptionlab/tracking"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var runID, db, ckpt, image string
+	var top int
+	fs.StringVar(&runID, "run", "", "run `id` (or unique prefix) whose best checkpoint to use")
+	fs.StringVar(&db, "db", "runs/tracking.db", "tracking database `file` (with -run)")
+	fs.StringVar(&ckpt, "checkpoint", "", "checkpoint `file` (.safetensors) instead of -run")
+	fs.StringVar(&image, "image", "", "image `file` to classify (JPEG or PNG)")
+	fs.IntVar(&top, "top", 5, "how many classes to print (0 = all)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: predict (-run ID [-db FILE] | -checkpoint FILE) -image FILE [-top N]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fail(stderr, 2, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0)))
+	case image == "":
+		return fail(stderr, 2, errors.New("-image is required"))
+	case (runID == "") == (ckpt == ""):
+		return fail(stderr, 2, errors.New("give exactly one of -run ID or -checkpoint FILE"))
+	case top < 0:
+		return fail(stderr, 2, fmt.Errorf("-top must be >= 0, got %d", top))
+	}
+	if runID != "" {
+		path, err := bestCheckpoint(db, runID)
+		if err != nil {
+			return fail(stderr, 1, err)
+		}
+		ckpt = path
+	}
+	p, err := runner.NewPredictor(ckpt)
+	if err != nil {
+		return fail(stderr, 1, err)
+	}
+	preds, err := p.Predict(image, top)
+	if err != nil {
+		return fail(stderr, 1, err)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "CLASS\tINDEX\tPROBABILITY\n")
+	for _, pr := range preds {
+		fmt.Fprintf(tw, "%s\t%d\t%.4f\n", pr.Class, pr.Index, pr.Probability)
+	}
+	if err := tw.Flush(); err != nil {
+		return fail(stderr, 1, err)
+	}
+	return 0
+}
+
+// bestCheckpoint finds the checkpoint-best artifact of a run.
+func bestCheckpoint(db, id string) (string, error) {
+	if _, err := os.Stat(db); err != nil {
+		return "", fmt.Errorf("database %s does not exist (give -db, or use -checkpoint FILE)", db)
+	}
+	st, err := tracking.Open(db, tracking.Options{ReadOnly: true})
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	ctx := context.Background()
+	r, err := st.Run(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	arts, err := st.Artifacts(ctx, r.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range arts {
+		if a.Kind == runner.ArtifactBest {
+			return a.Path, nil
+		}
+	}
+	return "", fmt.Errorf("run %s (%s/%s, %s) has no %s artifact", r.ID, r.Experiment, r.Trial, r.Status, runner.ArtifactBest)
+}
+
+func fail(stderr io.Writer, code int, err error) int {
+	fmt.Fprintln(stderr, "predict:", err)
+	return code
+}

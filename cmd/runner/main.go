@@ -1,0 +1,201 @@
+// Command runner trains the trials of an experiment config, records every run and epoch in the tracking
+// database, writes checkpoints under the output folder and, at the end, the experiment's HTML report.
+//
+//	runner -config configs/googlenet_aux.yaml [-set key=value]... [-db runs/tracking.db] [-out runs]
+//	       [-j N] [-trial NAME | -trial-index I] [-list-trials] [-fail-fast] [-quiet] [-threads N] [-no-report]
+//
+// Rerunning the same command skips trials that already finished and resumes interrupted ones from their
+// last checkpoint. Ctrl-C (or SIGTERM) stops after marking the running trial KILLED; its last complete
+// epoch is already saved.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"inceptionlab/cmd/internal/wire"
+	"inceptionlab/experiments"
+	"inceptionlab/runner"
+	"inceptionlab/tracking"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type flags struct {
+	config     string
+	sets       multiFlag
+	db, out    string
+	jobs       int
+	trial      string
+	index      int
+	list       bool
+	failFast   bool
+	quiet      bool
+	threads    int
+	noReport   bool
+	stdoutTerm bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*flags, error) {
+	f := &flags{}
+	fs := flag.NewFlagSet("runner", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: runner -config FILE [-set key=value]... [-db FILE] [-out DIR] [-j N] [-trial NAME | -trial-index I] [-list-trials] [-fail-fast] [-quiet] [-threads N] [-no-report]\n\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&f.config, "config", "", "experiment config `file` (YAML), e.g. configs/googlenet_aux.yaml")
+	fs.Var(&f.sets, "set", "override a config key, `key=value` (repeatable), e.g. -set train.epochs=2")
+	fs.StringVar(&f.db, "db", filepath.Join("runs", "tracking.db"), "tracking database `file`")
+	fs.StringVar(&f.out, "out", "runs", "output `folder` for checkpoints and reports")
+	fs.IntVar(&f.jobs, "j", 1, "number of trials to run at the same time")
+	fs.StringVar(&f.trial, "trial", "", "run only the trial with this `name`")
+	fs.IntVar(&f.index, "trial-index", -1, "run only the trial with this `index` (see -list-trials)")
+	fs.BoolVar(&f.list, "list-trials", false, "print index, name and config hash of every trial and exit")
+	fs.BoolVar(&f.failFast, "fail-fast", false, "stop the sweep at the first failed trial")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary")
+	fs.IntVar(&f.threads, "threads", 0, "CPU threads to use (0 = train.threads from the config, else all cores)")
+	fs.BoolVar(&f.noReport, "no-report", false, "do not write the HTML report at the end")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	case f.config == "":
+		return nil, errors.New("-config is required, e.g. -config configs/googlenet_aux.yaml")
+	case f.jobs < 1:
+		return nil, fmt.Errorf("-j must be >= 1, got %d", f.jobs)
+	case f.threads < 0:
+		return nil, fmt.Errorf("-threads must be >= 0, got %d", f.threads)
+	case f.trial != "" && f.index >= 0:
+		return nil, errors.New("-trial and -trial-index are exclusive")
+	case f.index < -1:
+		return nil, fmt.Errorf("-trial-index must be >= 0, got %d", f.index)
+	}
+	return f, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "runner:", err)
+		return 2
+	}
+	exp, err := experiments.Load(f.config, f.sets)
+	if err != nil {
+		fmt.Fprintln(stderr, "runner:", err)
+		return 2
+	}
+	if f.list {
+		return listTrials(exp, f, stdout, stderr)
+	}
+	threads := f.threads
+	if threads == 0 {
+		threads = exp.Train.Threads
+	}
+	if threads > 0 {
+		runtime.GOMAXPROCS(threads)
+	}
+	build := wire.BuildInfo()
+	if !f.quiet {
+		fmt.Fprintf(stdout, "inceptionlab runner: %s, %d threads, matrix multiply: %s\n", exp.Name, runtime.GOMAXPROCS(0), build.BLAS)
+	}
+	if err := os.MkdirAll(filepath.Dir(f.db), 0o755); err != nil {
+		fmt.Fprintln(stderr, "runner: creating the database folder:", err)
+		return 1
+	}
+	st, err := tracking.Open(f.db, tracking.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, "runner:", err)
+		return 1
+	}
+	defer st.Close()
+
+	prog := &runner.Progress{W: stdout, Terminal: isTerminal(stdout), Quiet: f.quiet}
+	results, runErr := runner.Run(ctx, exp, wire.Recorder(st, build), runner.Options{
+		OutDir: f.out, Jobs: f.jobs, Trial: f.trial, Index: f.index, FailFast: f.failFast,
+		Progress: prog, Build: build.Map(),
+	})
+	if results == nil && runErr != nil {
+		fmt.Fprintln(stderr, "runner:", runErr)
+		return 2
+	}
+	fmt.Fprintln(stdout)
+	if err := runner.WriteSummary(stdout, results); err != nil {
+		fmt.Fprintln(stderr, "runner:", err)
+	}
+	if !f.noReport && ctx.Err() == nil {
+		path, err := wire.WriteReport(context.WithoutCancel(ctx), st, exp, f.config, f.out, build)
+		if err != nil {
+			fmt.Fprintln(stderr, "runner: writing the report:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "\nreport: %s\ndatabase: %s\n", path, f.db)
+	}
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "runner: interrupted; rerun the same command to resume")
+		return 130
+	case runErr != nil:
+		fmt.Fprintln(stderr, "runner:", strings.ReplaceAll(runErr.Error(), "\n", "; "))
+		return 1
+	}
+	return 0
+}
+
+// listTrials prints the expanded sweep in its stable order.
+func listTrials(exp *experiments.Experiment, f *flags, stdout, stderr io.Writer) int {
+	trials, err := exp.Trials()
+	if err != nil {
+		fmt.Fprintln(stderr, "runner:", err)
+		return 2
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INDEX\tTRIAL\tHASH")
+	for _, t := range trials {
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", t.Index, t.Name, t.Hash)
+	}
+	return boolToCode(tw.Flush() != nil)
+}
+
+func boolToCode(failed bool) int {
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,237 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"inceptionlab/experiments"
+	"inceptionlab/model"
+)
+
+// Options control how an experiment runs.
+type Options struct {
+	OutDir   string    // trial folders go to OutDir/<experiment>/<trial>-<hash8>
+	Jobs     int       // trials run at the same time (default 1)
+	Trial    string    // run only the trial with this name ("" = all)
+	Index    int       // run only the trial with this index (-1 = all)
+	FailFast bool      // stop the sweep at the first failed trial
+	Progress *Progress // nil = silent
+	Now      func() time.Time
+	Build    map[string]string // recorded as derived.build.<key> params (BLAS in use, ...)
+}
+
+// Status of a trial result.
+const (
+	StatusFinished = "FINISHED"
+	StatusFailed   = "FAILED"
+	StatusKilled   = "KILLED"
+	StatusSkipped  = "SKIPPED" // a FINISHED run with this config hash already exists
+	StatusBusy     = "RUNNING" // another process is running this trial right now
+)
+
+// Result is what happened to one trial.
+type Result struct {
+	Index       int
+	Trial       string
+	Hash        string
+	Status      string
+	RunID       string
+	Dir         string
+	BestValTop1 float64
+	BestEpoch   int
+	Epochs      int
+	TestTop1    float64 // NaN when there is no test split
+	Params      int64
+	MACs        int64
+	Seconds     float64
+	Resumed     bool
+	Err         error
+}
+
+// TrialDir is the folder of a trial under outDir: the experiment name, then the trial name made safe for
+// file systems and the first 8 hex digits of its config hash (so two configs never share a folder).
+func TrialDir(outDir, experiment string, t experiments.Trial) string {
+	var b strings.Builder
+	for _, r := range t.Name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '=', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return filepath.Join(outDir, experiment, b.String()+"-"+t.Hash[:8])
+}
+
+// Select returns the trials opts selects, with an error naming the valid choices when none matches.
+func Select(trials []experiments.Trial, opts Options) ([]experiments.Trial, error) {
+	switch {
+	case opts.Trial != "":
+		var names []string
+		for _, t := range trials {
+			if t.Name == opts.Trial {
+				return []experiments.Trial{t}, nil
+			}
+			names = append(names, strconv.Quote(t.Name))
+		}
+		return nil, fmt.Errorf("runner: no trial named %q; trials: %s", opts.Trial, strings.Join(names, ", "))
+	case opts.Index >= 0:
+		if opts.Index >= len(trials) {
+			return nil, fmt.Errorf("runner: trial index %d out of range: the sweep has %d trials (0..%d)", opts.Index, len(trials), len(trials)-1)
+		}
+		return trials[opts.Index : opts.Index+1], nil
+	}
+	return trials, nil
+}
+
+// Run executes the selected trials of exp. It returns one Result per trial; the error is non-nil when a
+// trial failed or was killed (with FailFast, the remaining trials are not started) or when ctx was
+// cancelled.
+func Run(ctx context.Context, exp *experiments.Experiment, rec Recorder, opts Options) ([]Result, error) {
+	all, err := exp.Trials()
+	if err != nil {
+		return nil, err
+	}
+	trials, err := Select(all, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Progress == nil {
+		opts.Progress = &Progress{}
+	}
+	jobs := max(opts.Jobs, 1)
+	results := make([]Result, len(trials))
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	sem := make(chan struct{}, jobs)
+	var wg sync.WaitGroup
+	for i, t := range trials {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			results[i] = Result{Index: t.Index, Trial: t.Name, Hash: t.Hash, Status: StatusKilled, Err: context.Cause(ctx)}
+			continue
+		}
+		wg.Add(1)
+		go func(i int, t experiments.Trial) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			tr := &trial{t: t, cfg: t.Config, dir: TrialDir(opts.OutDir, exp.Name, t), rec: rec, prog: opts.Progress,
+				now: opts.Now, index: i, total: len(trials)}
+			results[i] = tr.run(ctx, exp.Name, opts)
+			if results[i].Status == StatusFailed && opts.FailFast {
+				stop(fmt.Errorf("runner: -fail-fast: trial %q failed", t.Name))
+			}
+		}(i, t)
+	}
+	wg.Wait()
+	var errs []error
+	for _, r := range results {
+		if r.Status == StatusFailed || r.Status == StatusKilled {
+			errs = append(errs, fmt.Errorf("trial %q %s: %v", r.Trial, strings.ToLower(r.Status), r.Err))
+		}
+	}
+	return results, errors.Join(errs...)
+}
+
+// run executes one trial and never panics (the recorder's Execute recovers panics in the body).
+func (tr *trial) run(ctx context.Context, experiment string, opts Options) Result {
+	res := Result{Index: tr.t.Index, Trial: tr.t.Name, Hash: tr.t.Hash, Dir: tr.dir, TestTop1: nan()}
+	start := tr.now()
+	defer func() { res.Seconds = tr.now().Sub(start).Seconds() }()
+	spec := SpecForConfig(tr.cfg, 0)
+	if plan, err := model.NewPlan(spec); err == nil {
+		res.Params, res.MACs = plan.TotalParams(true), plan.TotalMACs(false)
+	}
+	if id, err := tr.rec.FinishedRun(ctx, experiment, tr.t.Hash); err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	} else if id != "" {
+		res.Status, res.RunID = StatusSkipped, id
+		tr.prog.Note(tr.t.Name, fmt.Sprintf("skipped: already FINISHED as run %.8s", id))
+		return res
+	}
+	prevID, prevStatus, err := tr.rec.LatestRun(ctx, experiment, tr.t.Hash)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	if prevStatus == StatusBusy {
+		res.Status, res.RunID = StatusBusy, prevID
+		res.Err = fmt.Errorf("runner: run %.8s of this trial is RUNNING in another live process", prevID)
+		tr.prog.Note(tr.t.Name, "skipped: "+res.Err.Error())
+		return res
+	}
+	tr.prog.TrialStart(tr.t.Name, tr.index, tr.total)
+	p, prepErr := tr.prepare()
+	info := RunInfo{Experiment: experiment, Trial: tr.t.Name, ConfigText: tr.t.Resolved, ConfigHash: tr.t.Hash,
+		Seed: tr.cfg.Seed, Params: tr.cfg.Flatten(), Threads: runtime.GOMAXPROCS(0)}
+	if p != nil {
+		plan := p.net.Plan()
+		res.Params, res.MACs = plan.TotalParams(true), plan.TotalMACs(false)
+		info.Params["derived.params"] = strconv.FormatInt(plan.TotalParams(true), 10)
+		info.Params["derived.params_inference"] = strconv.FormatInt(plan.TotalParams(false), 10)
+		info.Params["derived.macs"] = strconv.FormatInt(plan.TotalMACs(false), 10)
+		info.Params["derived.macs_train"] = strconv.FormatInt(plan.TotalMACs(true), 10)
+		info.Params["derived.num_classes"] = strconv.Itoa(plan.Spec.NumClasses)
+		info.Params["derived.train_images"] = strconv.Itoa(p.splits.Train.Len())
+		info.Params["derived.val_images"] = strconv.Itoa(p.splits.Val.Len())
+		info.Params["derived.split_hash"] = p.splits.Info.Hash
+		if p.resumed {
+			res.Resumed = true
+			info.ResumedFrom = prevID
+			tr.prog.Note(tr.t.Name, fmt.Sprintf("resuming from %s after epoch %d", LastCheckpoint, len(p.history)))
+		}
+	}
+	info.Params["derived.threads"] = strconv.Itoa(runtime.GOMAXPROCS(0))
+	for k, v := range opts.Build {
+		info.Params["derived.build."+k] = v
+	}
+	run, err := tr.rec.StartRun(ctx, info)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	res.RunID = run.ID()
+	err = run.Execute(ctx, func(ctx context.Context) error {
+		if prepErr != nil {
+			return prepErr
+		}
+		return tr.body(ctx, run, p)
+	})
+	switch {
+	case err == nil:
+		res.Status = StatusFinished
+	case ctx.Err() != nil:
+		res.Status, res.Err = StatusKilled, context.Cause(ctx)
+	default:
+		res.Status, res.Err = StatusFailed, err
+	}
+	if p != nil {
+		res.Epochs = len(p.history)
+		best, _, _ := bestSoFar(p.history)
+		for _, e := range p.history {
+			if e.ValTop1 == best {
+				res.BestValTop1, res.BestEpoch = best, e.Epoch
+				break
+			}
+		}
+		if p.test != nil {
+			res.TestTop1 = *p.test
+		}
+	}
+	tr.prog.TrialEnd(res)
+	return res
+}

@@ -1,0 +1,147 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+)
+
+// Progress reports training progress. On a terminal (Terminal true) it keeps one live line per trial with
+// epoch, batch, images/second, running loss and accuracy and an ETA for the epoch; otherwise it prints one
+// plain line per epoch. Quiet prints nothing (the caller prints the summary). The zero value is silent.
+type Progress struct {
+	W        io.Writer
+	Terminal bool
+	Quiet    bool
+
+	mu       sync.Mutex
+	lastDraw time.Time
+	live     bool // a live line is on screen
+}
+
+func (p *Progress) active() bool { return p != nil && p.W != nil && !p.Quiet }
+
+func (p *Progress) printf(format string, args ...any) {
+	if p.live {
+		fmt.Fprint(p.W, "\r\033[K")
+		p.live = false
+	}
+	fmt.Fprintf(p.W, format, args...)
+}
+
+// TrialStart announces trial i (0-based) of n.
+func (p *Progress) TrialStart(name string, i, n int) {
+	if !p.active() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.printf("trial %d/%d %s\n", i+1, n, name)
+}
+
+// Batch updates the live line (terminal only, at most 10 times a second). elapsed is the epoch's
+// training time so far; the ETA is the rest of the epoch's batches at the same pace.
+func (p *Progress) Batch(name string, epoch, epochs, batch, batches int, elapsed time.Duration, loss, acc float64, images int) {
+	if !p.active() || !p.Terminal || batch <= 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if batch != batches && now.Sub(p.lastDraw) < 100*time.Millisecond {
+		return
+	}
+	p.lastDraw = now
+	eta := time.Duration(float64(elapsed) / float64(batch) * float64(batches-batch)).Round(time.Second)
+	rate := float64(images) / elapsed.Seconds()
+	fmt.Fprintf(p.W, "\r\033[K%s  epoch %d/%d  batch %d/%d  %.1f img/s  loss %.4f  top-1 %.2f%%  ETA %s",
+		name, epoch, epochs, batch, batches, rate, loss, 100*acc, eta)
+	p.live = true
+}
+
+// Epoch prints one line per finished epoch.
+func (p *Progress) Epoch(name string, e Epoch, epochs int) {
+	if !p.active() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.printf("%s  epoch %d/%d  train loss %.4f top-1 %.2f%%  val loss %.4f top-1 %.2f%% top-5 %.2f%%  %.1f img/s  %.1fs\n",
+		name, e.Epoch, epochs, e.TrainLoss, 100*e.TrainTop1, e.ValLoss, 100*e.ValTop1, 100*e.ValTop5, e.ImagesPerSec, e.Seconds)
+}
+
+// Note prints a one-line message about a trial.
+func (p *Progress) Note(name, msg string) {
+	if !p.active() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.printf("%s  %s\n", name, msg)
+}
+
+// TrialEnd prints the trial's outcome.
+func (p *Progress) TrialEnd(r Result) {
+	if !p.active() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msg := r.Status
+	if r.Err != nil {
+		msg += ": " + r.Err.Error()
+	}
+	p.printf("%s  %s (%.0fs)\n", r.Trial, msg, r.Seconds)
+}
+
+// WriteSummary prints the table of trial results: trial, status, best val top-1 (epoch), test top-1,
+// params, MACs per image and time.
+func WriteSummary(w io.Writer, results []Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRIAL\tSTATUS\tBEST VAL TOP-1\tTEST TOP-1\tPARAMS\tMACS/IMG\tTIME\tRUN")
+	for _, r := range results {
+		best := "-"
+		if r.Epochs > 0 && !math.IsNaN(r.BestValTop1) {
+			best = fmt.Sprintf("%.2f%% (ep %d)", 100*r.BestValTop1, r.BestEpoch)
+		}
+		test := "-"
+		if !math.IsNaN(r.TestTop1) && r.Status == StatusFinished {
+			test = fmt.Sprintf("%.2f%%", 100*r.TestTop1)
+		}
+		id := r.RunID
+		if len(id) > 8 {
+			id = id[:8]
+		}
+		status := r.Status
+		if r.Resumed {
+			status += " (resumed)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Trial, status, best, test,
+			humanCount(r.Params), humanCount(r.MACs), (time.Duration(r.Seconds) * time.Second).String(), id)
+	}
+	for _, r := range results {
+		if r.Err != nil && (r.Status == StatusFailed || r.Status == StatusKilled) {
+			fmt.Fprintf(tw, "\n%s: %s", r.Trial, strings.TrimSpace(r.Err.Error()))
+		}
+	}
+	return tw.Flush()
+}
+
+// humanCount formats 6_998_552 as "7.00M".
+func humanCount(n int64) string {
+	switch {
+	case n <= 0:
+		return "-"
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fG", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.2fM", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fK", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}

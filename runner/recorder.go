@@ -1,0 +1,55 @@
+package runner
+
+import "context"
+
+// Recorder stores runs and epochs. cmd/runner adapts package tracking to it; tests may use a fake.
+type Recorder interface {
+	// FinishedRun returns the id of a FINISHED run of experiment with this config hash, or "".
+	FinishedRun(ctx context.Context, experiment, configHash string) (string, error)
+	// LatestRun returns the id and status (RUNNING, FINISHED, FAILED, KILLED) of the newest run of
+	// experiment with this config hash, or "" and "" when there is none.
+	LatestRun(ctx context.Context, experiment, configHash string) (id, status string, err error)
+	// StartRun records a new RUNNING run.
+	StartRun(ctx context.Context, info RunInfo) (RunRecorder, error)
+}
+
+// RunRecorder records one live run.
+type RunRecorder interface {
+	ID() string
+	// LogEpoch records one epoch atomically.
+	LogEpoch(ctx context.Context, e Epoch) error
+	// AddArtifact records a file of the run (kind such as checkpoint-best), replacing an earlier record of
+	// the same kind and path.
+	AddArtifact(ctx context.Context, kind, path string) error
+	// SetTestMetrics records the final evaluation on the test split.
+	SetTestMetrics(ctx context.Context, loss, top1, top5 float64) error
+	// Execute runs body while keeping the run's heartbeat fresh, then records its outcome: FINISHED when
+	// body returns nil, KILLED when ctx was cancelled, FAILED with the error text otherwise (a panic
+	// included). It returns body's error.
+	Execute(ctx context.Context, body func(context.Context) error) error
+}
+
+// RunInfo describes a run as it starts.
+type RunInfo struct {
+	Experiment, Trial      string
+	ConfigText, ConfigHash string
+	Seed                   int64
+	Params                 map[string]string // flattened resolved config plus derived.* facts
+	Threads                int
+	ResumedFrom            string
+}
+
+// Epoch is one epoch's metrics; accuracies are fractions in [0, 1].
+type Epoch struct {
+	Epoch        int
+	TrainLoss    float64 // mean weighted total loss over the epoch's batches
+	TrainTop1    float64
+	ValLoss      float64
+	ValTop1      float64
+	ValTop5      float64
+	LR           float64
+	Seconds      float64 // training and validation time of the epoch
+	ImagesPerSec float64 // training images per second
+	MainLoss     float64 // mean main-head cross-entropy
+	AuxLoss      float64 // mean weighted aux part: aux weight x sum of aux cross-entropies
+}

@@ -1,0 +1,338 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"inceptionlab/data"
+	"inceptionlab/experiments"
+	"inceptionlab/model"
+)
+
+// Files of a trial folder.
+const (
+	LastCheckpoint = "last.safetensors" // weights + optimizer state + history, rewritten after every epoch
+	BestCheckpoint = "best.safetensors" // weights of the epoch with the best validation top-1
+	ClassIndices   = "class_indices.json"
+)
+
+// Artifact kinds recorded for a run.
+const (
+	ArtifactBest    = "checkpoint-best"
+	ArtifactLast    = "checkpoint-last"
+	ArtifactClasses = "class-indices"
+)
+
+// Checkpoint metadata keys written by the runner (besides the model's own).
+const (
+	MetaConfigHash = "config_hash"
+	MetaClasses    = "classes"        // JSON list of class names, index order
+	MetaMean       = "normalize.mean" // JSON list
+	MetaStd        = "normalize.std"  // JSON list
+	MetaEpoch      = "epoch"
+	MetaHistory    = "history" // JSON list of Epoch, 1..epoch
+	MetaRunID      = "run_id"
+)
+
+// rng streams: every random choice derives from (trial seed, stream, epoch), so a resumed trial draws the
+// same numbers as an uninterrupted one.
+const (
+	streamShuffle = 0x5348554646 // "SHUFF"
+	streamAugment = 0x4155474d   // "AUGM"
+)
+
+// trial is one trial being executed.
+type trial struct {
+	t     experiments.Trial
+	cfg   *experiments.Experiment
+	dir   string
+	rec   Recorder
+	prog  *Progress
+	now   func() time.Time
+	index int
+	total int
+}
+
+// prepared is everything a trial needs before its run is recorded.
+type prepared struct {
+	splits  *data.Splits
+	net     *model.Net
+	history []Epoch
+	meta    map[string]string // checkpoint metadata common to every save
+	resumed bool
+	test    *float64 // test top-1 of the best checkpoint, once evaluated
+}
+
+// prepare loads the data and builds (or restores) the network.
+func (tr *trial) prepare() (*prepared, error) {
+	cfg := tr.cfg
+	splits, err := data.Load(DataConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	if n := cfg.Model.NumClasses; n != 0 && n != len(splits.Classes) {
+		return nil, fmt.Errorf("runner: model.num_classes is %d but the data has %d classes (%v); set it to 0 to take it from the data", n, len(splits.Classes), splits.Classes)
+	}
+	if splits.Train.Len() == 0 {
+		return nil, fmt.Errorf("runner: the training split is empty")
+	}
+	if err := os.MkdirAll(tr.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("runner: creating the trial folder: %w", err)
+	}
+	if err := data.WriteClassIndices(filepath.Join(tr.dir, ClassIndices), splits.Classes); err != nil {
+		return nil, err
+	}
+	p := &prepared{splits: splits}
+	classes, _ := json.Marshal(splits.Classes)
+	mean, _ := json.Marshal(cfg.Data.Normalize.Mean)
+	std, _ := json.Marshal(cfg.Data.Normalize.Std)
+	p.meta = map[string]string{MetaConfigHash: tr.t.Hash, MetaClasses: string(classes), MetaMean: string(mean), MetaStd: string(std)}
+
+	last := filepath.Join(tr.dir, LastCheckpoint)
+	if _, err := os.Stat(last); err == nil {
+		net, meta, err := model.Load(last)
+		if err != nil {
+			return nil, fmt.Errorf("runner: resuming from %s: %w (delete it to start the trial afresh)", last, err)
+		}
+		if meta[MetaConfigHash] != tr.t.Hash {
+			return nil, fmt.Errorf("runner: %s belongs to config %.12s, not this trial's %.12s (delete it to start afresh)", last, meta[MetaConfigHash], tr.t.Hash)
+		}
+		if err := json.Unmarshal([]byte(meta[MetaHistory]), &p.history); err != nil {
+			return nil, fmt.Errorf("runner: %s: bad history metadata: %w", last, err)
+		}
+		if e, _ := strconv.Atoi(meta[MetaEpoch]); e != len(p.history) {
+			return nil, fmt.Errorf("runner: %s: epoch %q does not match its history of %d epochs", last, meta[MetaEpoch], len(p.history))
+		}
+		p.net, p.resumed = net, true
+		return p, nil
+	}
+	spec := ModelSpec(cfg, len(splits.Classes))
+	if p.net, err = model.New(spec, uint64(cfg.Seed)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// body trains the remaining epochs and evaluates the best checkpoint on the test split.
+func (tr *trial) body(ctx context.Context, run RunRecorder, p *prepared) error {
+	cfg := tr.cfg
+	for _, ep := range p.history { // a resumed run carries the curve it continues
+		if err := run.LogEpoch(ctx, ep); err != nil {
+			return err
+		}
+	}
+	if err := run.AddArtifact(ctx, ArtifactClasses, filepath.Join(tr.dir, ClassIndices)); err != nil {
+		return err
+	}
+	best, bestLoss, sinceLoss := bestSoFar(p.history)
+	bestPath := filepath.Join(tr.dir, BestCheckpoint)
+	for epoch := len(p.history) + 1; epoch <= cfg.Train.Epochs; epoch++ {
+		if cfg.Train.EarlyStop.Patience > 0 && sinceLoss >= cfg.Train.EarlyStop.Patience {
+			tr.prog.Note(tr.t.Name, fmt.Sprintf("early stop: validation loss has not improved for %d epochs", sinceLoss))
+			break
+		}
+		ep, err := tr.epoch(ctx, p, epoch)
+		if err != nil {
+			return err
+		}
+		p.history = append(p.history, ep)
+		improved := ep.ValTop1 > best || epoch == 1
+		if improved {
+			best = ep.ValTop1
+		}
+		if ep.ValLoss < bestLoss {
+			bestLoss, sinceLoss = ep.ValLoss, 0
+		} else {
+			sinceLoss++
+		}
+		// Checkpoints first, then the database: a crash between the two leaves a checkpoint one epoch
+		// ahead, and the resumed run re-records the epoch from the checkpoint's history.
+		if improved {
+			if err := p.net.SaveWeights(bestPath, tr.meta(p, run, epoch)); err != nil {
+				return err
+			}
+		}
+		last := filepath.Join(tr.dir, LastCheckpoint)
+		if err := p.net.SaveTraining(last, tr.meta(p, run, epoch)); err != nil {
+			return err
+		}
+		if err := run.LogEpoch(ctx, ep); err != nil {
+			return err
+		}
+		if err := run.AddArtifact(ctx, ArtifactLast, last); err != nil {
+			return err
+		}
+		if improved {
+			if err := run.AddArtifact(ctx, ArtifactBest, bestPath); err != nil {
+				return err
+			}
+		}
+		tr.prog.Epoch(tr.t.Name, ep, cfg.Train.Epochs)
+	}
+	if _, err := os.Stat(bestPath); err == nil {
+		if err := run.AddArtifact(ctx, ArtifactBest, bestPath); err != nil {
+			return err
+		}
+	}
+	if p.splits.Test == nil || p.splits.Test.Len() == 0 {
+		return nil
+	}
+	bestNet, _, err := model.Load(bestPath)
+	if err != nil {
+		return err
+	}
+	loss, top1, top5, err := evaluate(ctx, bestNet, p.splits.Test, cfg.Train.BatchSize)
+	if err != nil {
+		return err
+	}
+	tr.prog.Note(tr.t.Name, fmt.Sprintf("test (best checkpoint): loss %.4f, top-1 %.2f%%, top-5 %.2f%%", loss, 100*top1, 100*top5))
+	if err := run.SetTestMetrics(ctx, loss, top1, top5); err != nil {
+		return err
+	}
+	p.test = &top1
+	return nil
+}
+
+// meta is the checkpoint metadata after epoch.
+func (tr *trial) meta(p *prepared, run RunRecorder, epoch int) map[string]string {
+	m := make(map[string]string, len(p.meta)+3)
+	for k, v := range p.meta {
+		m[k] = v
+	}
+	h, _ := json.Marshal(p.history)
+	m[MetaHistory] = string(h)
+	m[MetaEpoch] = strconv.Itoa(epoch)
+	m[MetaRunID] = run.ID()
+	return m
+}
+
+// bestSoFar returns the best validation top-1 and loss of a history and how many epochs have passed since
+// the loss last improved.
+func bestSoFar(h []Epoch) (bestTop1, bestLoss float64, sinceLoss int) {
+	bestTop1, bestLoss = math.Inf(-1), math.Inf(1)
+	for _, e := range h {
+		if e.ValTop1 > bestTop1 {
+			bestTop1 = e.ValTop1
+		}
+		if e.ValLoss < bestLoss {
+			bestLoss, sinceLoss = e.ValLoss, 0
+		} else {
+			sinceLoss++
+		}
+	}
+	return bestTop1, bestLoss, sinceLoss
+}
+
+// epoch trains one epoch and validates. A cancelled ctx abandons the epoch (nothing of it is kept).
+func (tr *trial) epoch(ctx context.Context, p *prepared, epoch int) (Epoch, error) {
+	cfg := tr.cfg
+	start := tr.now()
+	seed := uint64(cfg.Seed)
+	train := p.splits.Train
+	order := train.Shuffled(rand.New(rand.NewPCG(seed^streamShuffle, uint64(epoch))))
+	aug := rand.New(rand.NewPCG(seed^streamAugment, uint64(epoch)))
+	bs := cfg.Train.BatchSize
+	if bs > len(order) {
+		bs = len(order)
+	}
+	batches := len(order) / bs // the remainder (< one batch) is dropped; the next epoch's shuffle differs
+	c, h, w := train.Dims()
+	x := make([]float32, bs*c*h*w)
+	y := make([]int, bs)
+	var sum, mainSum, auxSum float64
+	var correct, seen int
+	lr := cfg.Train.LR
+	for b := 0; b < batches; b++ {
+		if err := ctx.Err(); err != nil {
+			return Epoch{}, err
+		}
+		if err := train.Fill(order[b*bs:(b+1)*bs], x, y, aug); err != nil {
+			return Epoch{}, err
+		}
+		res, err := p.net.TrainStep(x, y, lr)
+		if err != nil {
+			return Epoch{}, fmt.Errorf("runner: epoch %d batch %d: %w", epoch, b+1, err)
+		}
+		sum += res.Loss * float64(bs)
+		mainSum += res.MainLoss * float64(bs)
+		auxSum += (res.Loss - res.MainLoss) * float64(bs)
+		correct += res.Correct
+		seen += bs
+		tr.prog.Batch(tr.t.Name, epoch, cfg.Train.Epochs, b+1, batches, tr.now().Sub(start), sum/float64(seen), float64(correct)/float64(seen), seen)
+	}
+	trainSec := tr.now().Sub(start).Seconds()
+	ep := Epoch{Epoch: epoch, LR: lr, TrainLoss: sum / float64(seen), TrainTop1: float64(correct) / float64(seen),
+		MainLoss: mainSum / float64(seen), AuxLoss: auxSum / float64(seen), ImagesPerSec: float64(seen) / trainSec}
+	if p.splits.Val != nil && p.splits.Val.Len() > 0 {
+		var err error
+		if ep.ValLoss, ep.ValTop1, ep.ValTop5, err = evaluate(ctx, p.net, p.splits.Val, cfg.Train.BatchSize); err != nil {
+			return Epoch{}, err
+		}
+	} else {
+		ep.ValLoss, ep.ValTop1, ep.ValTop5 = math.NaN(), math.NaN(), math.NaN()
+	}
+	ep.Seconds = tr.now().Sub(start).Seconds()
+	return ep, nil
+}
+
+// evaluate runs inference over a whole subset in order and returns the mean cross-entropy, top-1 and
+// top-5 accuracy.
+func evaluate(ctx context.Context, net *model.Net, s *data.Subset, batch int) (loss, top1, top5 float64, err error) {
+	c, h, w := s.Dims()
+	k := net.Spec().NumClasses
+	x := make([]float32, batch*c*h*w)
+	y := make([]int, batch)
+	var sum float64
+	var hit1, hit5 int
+	for lo := 0; lo < s.Len(); lo += batch {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, 0, err
+		}
+		n := min(batch, s.Len()-lo)
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = lo + i
+		}
+		if err := s.Fill(idx, x[:n*c*h*w], y[:n], nil); err != nil {
+			return 0, 0, 0, err
+		}
+		logits, err := net.Forward(x[:n*c*h*w], n)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		for i := 0; i < n; i++ {
+			sum += crossEntropy(logits[i*k:(i+1)*k], y[i])
+		}
+		a, b := model.TopK(logits, y[:n], k)
+		hit1 += a
+		hit5 += b
+	}
+	if s.Len() == 0 {
+		return math.NaN(), math.NaN(), math.NaN(), errors.New("runner: evaluating an empty split")
+	}
+	n := float64(s.Len())
+	return sum / n, float64(hit1) / n, float64(hit5) / n, nil
+}
+
+func nan() float64 { return math.NaN() }
+
+// crossEntropy is -log softmax(row)[label], computed stably.
+func crossEntropy(row []float32, label int) float64 {
+	m := math.Inf(-1)
+	for _, v := range row {
+		m = math.Max(m, float64(v))
+	}
+	var s float64
+	for _, v := range row {
+		s += math.Exp(float64(v) - m)
+	}
+	return m + math.Log(s) - float64(row[label])
+}
