@@ -37,7 +37,11 @@ func WriteClassIndices(path string, classes []string) error {
 		return fmt.Errorf("data: WriteClassIndices: %w", err)
 	}
 	tmp := f.Name()
+	// CreateTemp makes the file private (0600); class_indices.json is an ordinary output file.
 	_, werr := f.Write(b.Bytes())
+	if werr == nil {
+		werr = f.Chmod(0o644)
+	}
 	cerr := f.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp)

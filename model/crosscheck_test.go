@@ -145,7 +145,7 @@ func maxAbsDiff(ref []float64, got []float32) (diff, scale float64) {
 const crossCheckAll = "INCEPTIONLAB_CROSSCHECK"
 
 // TestTorchCrossCheck compares the eval-mode outputs (main logits and both aux heads) of the PyTorch
-// reference with refForward. By default it covers the three variants at 32 (the aux pool replicates a 2x2
+// reference with refForward, and the main logits with the gorgonia network's inference pass (Net.Forward). By default it covers the three variants at 32 (the aux pool replicates a 2x2
 // map to 4x4; stage pools run on 2x2 and 1x1 maps) and the standard network at 64 (a 4x4 map passes the
 // adaptive pool unchanged) and, without -short, at 224 (aux avg pool 5/3, 7x7 global pool). The naive
 // variants differ from the standard one only in block structure, which does not depend on the size; with
@@ -221,6 +221,25 @@ func TestTorchCrossCheck(t *testing.T) {
 				if c.plan.Spec.Init == "he_normal" && scale < 0.1 {
 					t.Errorf("%s: max |logit| %.3g is too small for the comparison to mean much", name, scale)
 				}
+			}
+			// The gorgonia network itself (the inference graph training and predict use) against PyTorch.
+			net, err := newNet(c.plan, c.job.Params, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logits, err := net.Forward(c.job.Input, c.batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			torchLogits := c.job.Out["logits"].Data
+			var diff, scale float64
+			for i := range torchLogits {
+				diff = math.Max(diff, math.Abs(float64(torchLogits[i])-float64(logits[i])))
+				scale = math.Max(scale, math.Abs(float64(torchLogits[i])))
+			}
+			t.Logf("gorgonia Net.Forward: max |torch - ours| %.3g (max |logit| %.4g)", diff, scale)
+			if diff >= 1e-4 || diff > 1e-5*scale+1e-6 {
+				t.Errorf("gorgonia Net.Forward and torch differ by %.3g (max |logit| %.3g)", diff, scale)
 			}
 		})
 	}

@@ -47,6 +47,12 @@ func WriteSafetensors(path string, ts []Tensor, meta map[string]string) error {
 	}
 	tmp := f.Name()
 	ok := false
+	// CreateTemp makes the file private (0600); a checkpoint is an ordinary output file.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("model: writing %s: %w", path, err)
+	}
 	defer func() {
 		if !ok {
 			f.Close()
