@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ commands:
   delete  [-yes] ID                                            delete a run and its artifact files
   merge   SHARD.db...                                          fold shard databases into -db
 
-ID is a run id or an unambiguous prefix of one. -db defaults to runs.db and
+ID is a run id or an unambiguous prefix of one. -db defaults to runs/tracking.db (the runner's) and
 may also be given after the command.
 `
 
@@ -82,7 +83,7 @@ var commands = map[string]command{
 func (a *app) main(args []string) int {
 	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&a.db, "db", "runs.db", "run database `file`")
+	fs.StringVar(&a.db, "db", filepath.Join("runs", "tracking.db"), "run database `file`")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

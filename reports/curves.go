@@ -1,0 +1,134 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"inceptionlab/tracking"
+)
+
+// series is one line of a chart.
+type series struct {
+	Label string
+	XY    plotter.XYs
+}
+
+// curveSpec is one per-epoch metric.
+type curveSpec struct {
+	name, title, yLabel string
+	scale               float64 // 100 for accuracies, shown in %
+	get                 func(tracking.Epoch) float64
+}
+
+var (
+	trainLoss = curveSpec{"train_loss", "Training loss", "cross-entropy loss (nats)", 1,
+		func(e tracking.Epoch) float64 { return e.TrainLoss }}
+	valLoss = curveSpec{"val_loss", "Validation loss", "cross-entropy loss (nats)", 1,
+		func(e tracking.Epoch) float64 { return e.ValLoss }}
+	trainTop1 = curveSpec{"train_top1", "Training top-1", "top-1 accuracy (%)", 100,
+		func(e tracking.Epoch) float64 { return e.TrainTop1 }}
+	valTop1 = curveSpec{"val_top1", "Validation top-1", "top-1 accuracy (%)", 100,
+		func(e tracking.Epoch) float64 { return e.ValTop1 }}
+)
+
+// points returns the metric of every epoch with a finite value.
+func (c curveSpec) points(es []tracking.Epoch) plotter.XYs {
+	var xy plotter.XYs
+	for _, e := range es {
+		v := c.get(e)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		xy = append(xy, plotter.XY{X: float64(e.Epoch), Y: c.scale * v})
+	}
+	return xy
+}
+
+// curveCharts draws the learning curves of the trials' representatives:
+// one chart per metric with a line per trial, or, for a single trial, its
+// loss and top-1 with training and validation side by side. Trials without
+// any epoch are left out; no epochs at all gives no charts.
+func curveCharts(trials []*trial) ([]*chart, error) {
+	var shown []*trial
+	for _, t := range trials {
+		if len(t.Rep.Epochs) > 0 {
+			shown = append(shown, t)
+		}
+	}
+	w, h := vg.Points(460), vg.Points(300)
+	if len(shown) == 1 {
+		es := shown[0].Rep.Epochs
+		var out []*chart
+		for _, pair := range [][2]curveSpec{{trainLoss, valLoss}, {trainTop1, valTop1}} {
+			title := "Loss"
+			if pair[0].scale != 1 {
+				title = "Top-1 accuracy"
+			}
+			ss := []series{{"training", pair[0].points(es)}, {"validation", pair[1].points(es)}}
+			ch, err := lineChart("curve_"+pair[1].name[4:], title, pair[0].yLabel, ss, w, h)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ch)
+		}
+		return out, nil
+	}
+	var out []*chart
+	for _, c := range []curveSpec{trainLoss, valLoss, trainTop1, valTop1} {
+		var ss []series
+		for _, t := range shown {
+			ss = append(ss, series{trialLabel(t), c.points(t.Rep.Epochs)})
+		}
+		ch, err := lineChart("curve_"+c.name, c.title, c.yLabel, ss, w, h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
+// trialLabel is the legend text of a trial, marked when its curve is not
+// from a finished run.
+func trialLabel(t *trial) string {
+	if t.Rep.Status != tracking.Finished {
+		return fmt.Sprintf("%s (%s)", t.Name, t.Rep.Status)
+	}
+	return t.Name
+}
+
+// lineChart draws one line with glyphs per series; series without points
+// are listed in the legend only.
+func lineChart(name, title, yLabel string, ss []series, w, h vg.Length) (*chart, error) {
+	p := newPlot(title, "epoch", yLabel)
+	p.X.Tick.Marker = intTicks{}
+	p.Add(plotter.NewGrid())
+	legend := sideLegend()
+	for i, s := range ss {
+		clr := paletteColor(i)
+		if len(s.XY) == 0 {
+			continue // no finite value of this metric: nothing to draw
+		}
+		line, pts, err := plotter.NewLinePoints(s.XY)
+		if err != nil {
+			return nil, fmt.Errorf("reports: chart %s, series %q: %w", name, s.Label, err)
+		}
+		line.Color = clr
+		line.Width = vg.Points(1.5)
+		line.Dashes = plotutil.Dashes(i / len(palette))
+		pts.Color = clr
+		pts.Shape = plotutil.Shape(i)
+		pts.Radius = vg.Points(2.5)
+		p.Add(line, pts)
+		legend.Add(legendText(s.Label), line, pts)
+	}
+	padY(p)
+	sw := sideWidth(legend)
+	return &chart{Name: name, Title: title + ": " + yLabel + " per epoch", W: w + sw, H: h,
+		Rows: [][]*plot.Plot{{p}}, Side: legend, SideW: sw}, nil
+}
