@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"inceptionlab/cmd/internal/wire"
+	"inceptionlab/experiments"
+	"inceptionlab/reports"
+	"inceptionlab/runner"
+	"inceptionlab/tracking"
+)
+
+func init() { newStudy = study }
+
+// study computes the 1x1 study for the experiment's network: from -config when given, else from the
+// resolved config recorded with the experiment's newest run (a sweep's trials share everything the study
+// varies, except the module variant it compares anyway).
+func study(ctx context.Context, st *tracking.Store, experiment, configFile string) (*reports.Study, error) {
+	classes := 0
+	var exp *experiments.Experiment
+	var err error
+	runs, err := st.Runs(ctx, tracking.Filter{Experiment: experiment})
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) > 0 {
+		newest := runs[0]
+		for _, r := range runs[1:] {
+			if r.Start.After(newest.Start) {
+				newest = r
+			}
+		}
+		classes, _ = strconv.Atoi(newest.Params["derived.num_classes"])
+		if configFile == "" {
+			if exp, err = experiments.Parse("run "+newest.ID, []byte(newest.ConfigText), nil); err != nil {
+				return nil, fmt.Errorf("reading the config recorded with run %s: %w", newest.ID, err)
+			}
+		}
+	}
+	if configFile != "" {
+		if exp, err = experiments.Load(configFile, nil); err != nil {
+			return nil, err
+		}
+	}
+	if exp == nil {
+		return nil, nil
+	}
+	if classes < 2 {
+		classes = 5
+	}
+	return wire.Study(runner.SpecForConfig(exp, classes))
+}
