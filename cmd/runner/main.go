@@ -3,10 +3,18 @@
 //
 //	runner -config configs/googlenet_aux.yaml [-set key=value]... [-db runs/tracking.db] [-out runs]
 //	       [-j N] [-trial NAME | -trial-index I] [-list-trials] [-fail-fast] [-quiet] [-threads N] [-no-report]
+//	runner -config FILE -emit slurm [-slurm.partition P] [-slurm.time HH:MM:SS] [-slurm.cpus N]
+//	       [-slurm.max-parallel K] [-submit [-wait]]
+//	runner -config FILE -emit k8s [-k8s.image IMAGE] [-k8s.pvc NAME] [-k8s.parallelism K]
+//	runner -config FILE -collect slurm|k8s [-db FILE]
 //
 // Rerunning the same command skips trials that already finished and resumes interrupted ones from their
 // last checkpoint. Ctrl-C (or SIGTERM) stops after marking the running trial KILLED; its last complete
 // epoch is already saved.
+//
+// On a cluster, -emit writes a Slurm job array script or a Kubernetes Indexed Job that runs one trial
+// per task (`runner -trial-index I`), each into its own shard database under OUT/EXPERIMENT/ENGINE/shards;
+// -collect merges the shards into -db and writes the report (see cluster.go for the layout).
 package main
 
 import (
@@ -55,6 +63,7 @@ type flags struct {
 	threads    int
 	noReport   bool
 	stdoutTerm bool
+	cluster    clusterFlags
 }
 
 func parseFlags(args []string, stderr io.Writer) (*flags, error) {
@@ -62,7 +71,9 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs := flag.NewFlagSet("runner", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: runner -config FILE [-set key=value]... [-db FILE] [-out DIR] [-j N] [-trial NAME | -trial-index I] [-list-trials] [-fail-fast] [-quiet] [-threads N] [-no-report]\n\n")
+		fmt.Fprintf(stderr, "usage: runner -config FILE [-set key=value]... [-db FILE] [-out DIR] [-j N] [-trial NAME | -trial-index I] [-list-trials] [-fail-fast] [-quiet] [-threads N] [-no-report]\n"+
+			"       runner -config FILE -emit slurm|k8s [-slurm.* | -k8s.* flags] [-submit [-wait]]\n"+
+			"       runner -config FILE -collect slurm|k8s [-db FILE] [-out DIR]\n\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&f.config, "config", "", "experiment config `file` (YAML), e.g. configs/googlenet_aux.yaml")
@@ -77,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary")
 	fs.IntVar(&f.threads, "threads", 0, "CPU threads to use (0 = train.threads from the config, else all cores)")
 	fs.BoolVar(&f.noReport, "no-report", false, "do not write the HTML report at the end")
+	f.cluster.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -93,6 +105,9 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 		return nil, errors.New("-trial and -trial-index are exclusive")
 	case f.index < -1:
 		return nil, fmt.Errorf("-trial-index must be >= 0, got %d", f.index)
+	}
+	if err := f.cluster.validate(f); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -113,6 +128,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if f.list {
 		return listTrials(exp, f, stdout, stderr)
+	}
+	if f.cluster.emit != "" || f.cluster.collect != "" {
+		return runCluster(ctx, exp, f, stdout, stderr)
 	}
 	threads := f.threads
 	if threads == 0 {
