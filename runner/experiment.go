@@ -147,8 +147,8 @@ func Run(ctx context.Context, exp *experiments.Experiment, rec Recorder, opts Op
 }
 
 // run executes one trial and never panics (the recorder's Execute recovers panics in the body).
-func (tr *trial) run(ctx context.Context, experiment string, opts Options) Result {
-	res := Result{Index: tr.t.Index, Trial: tr.t.Name, Hash: tr.t.Hash, Dir: tr.dir, TestTop1: nan()}
+func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res Result) {
+	res = Result{Index: tr.t.Index, Trial: tr.t.Name, Hash: tr.t.Hash, Dir: tr.dir, TestTop1: nan()}
 	start := tr.now()
 	defer func() { res.Seconds = tr.now().Sub(start).Seconds() }()
 	spec := SpecForConfig(tr.cfg, 0)
@@ -232,6 +232,7 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) Resul
 			res.TestTop1 = *p.test
 		}
 	}
+	res.Seconds = tr.now().Sub(start).Seconds()
 	tr.prog.TrialEnd(res)
 	return res
 }

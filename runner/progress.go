@@ -121,7 +121,7 @@ func WriteSummary(w io.Writer, results []Result) error {
 			status += " (resumed)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Trial, status, best, test,
-			humanCount(r.Params), humanCount(r.MACs), (time.Duration(r.Seconds) * time.Second).String(), id)
+			humanCount(r.Params), humanCount(r.MACs), time.Duration(r.Seconds*float64(time.Second)).Round(time.Second).String(), id)
 	}
 	for _, r := range results {
 		if r.Err != nil && (r.Status == StatusFailed || r.Status == StatusKilled) {
