@@ -3,7 +3,10 @@ package model
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"gorgonia.org/tensor"
 )
@@ -33,21 +36,46 @@ func NewAdam(infos []ParamInfo) *Adam {
 	return a
 }
 
-// Update applies one step to params using grads (same order and sizes as the optimizer's state).
+// Update applies one step to params using grads (same order and sizes as the optimizer's state). The
+// update is element-wise, so it is split into chunks run on all cores; the result does not depend on how.
 func (a *Adam) Update(lr float64, params []*tensor.Dense, grads [][]float32) {
 	a.T++
 	t := float64(a.T)
 	lrT := float32(lr * math.Sqrt(1-math.Pow(a.Beta2, t)) / (1 - math.Pow(a.Beta1, t)))
 	b1, b2, eps := float32(a.Beta1), float32(a.Beta2), float32(a.Eps)
+	type chunk struct{ i, lo, hi int }
+	const size = 1 << 15
+	var chunks []chunk
 	for i, p := range params {
-		w, g, m, v := p.Data().([]float32), grads[i], a.M[i], a.V[i]
-		for j := range w {
-			gj := g[j]
-			m[j] = b1*m[j] + (1-b1)*gj
-			v[j] = b2*v[j] + (1-b2)*gj*gj
-			w[j] -= lrT * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
+		n := p.Shape().TotalSize()
+		for lo := 0; lo < n; lo += size {
+			chunks = append(chunks, chunk{i, lo, min(lo+size, n)})
 		}
 	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(chunks)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(chunks) {
+					return
+				}
+				c := chunks[k]
+				w := params[c.i].Data().([]float32)[c.lo:c.hi]
+				g, m, v := grads[c.i][c.lo:c.hi], a.M[c.i][c.lo:c.hi], a.V[c.i][c.lo:c.hi]
+				for j := range w {
+					gj := g[j]
+					m[j] = b1*m[j] + (1-b1)*gj
+					v[j] = b2*v[j] + (1-b2)*gj*gj
+					w[j] -= lrT * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // stateTensors returns the moment estimates as named tensors ("adam/m/<param>", "adam/v/<param>") and the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 	"testing"
 )
@@ -11,7 +12,8 @@ import (
 // BenchmarkTrainStep measures full training steps (forward, backward, Adam) of the paper's GoogLeNet with
 // aux heads on 3-channel inputs and 5 classes, at the three shapes the performance issue tracks. It
 // reports images/second, achieved GFLOP/s (3 x multiply-adds x 2 per image, the convention of the PyTorch
-// reference bench) and the process's peak RSS.
+// reference bench) and the process's peak RSS, and logs the BLAS in use. INCEPTIONLAB_BLAS=gonum measures
+// the pure-Go fallback (see blas.go); cmd/benchcmp runs these against PyTorch and prints the ratios.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range []struct{ size, batch int }{{224, 16}, {64, 64}, {32, 128}} {
 		b.Run(fmt.Sprintf("%dx%d", c.size, c.batch), func(b *testing.B) {
@@ -30,6 +32,9 @@ func BenchmarkTrainStepConfig(b *testing.B) {
 }
 
 func benchTrain(b *testing.B, s Spec, batch int) {
+	b.Logf("BLAS: %s", BLASName())
+	// Return the previous sub-benchmark's (or b.N round's) net to the OS so peakRSS is this one's.
+	debug.FreeOSMemory()
 	n, err := New(s, 1)
 	if err != nil {
 		b.Fatal(err)
@@ -61,4 +66,62 @@ func peakRSS() int64 {
 		return 0
 	}
 	return ru.Maxrss * 1024
+}
+
+// BenchmarkForward measures inference (main head only, no dropout) at the training shapes; the
+// performance issue requires it to be at least as fast per image as BenchmarkTrainStep.
+func BenchmarkForward(b *testing.B) {
+	for _, c := range []struct{ size, batch int }{{224, 16}, {64, 64}, {32, 128}} {
+		b.Run(fmt.Sprintf("%dx%d", c.size, c.batch), func(b *testing.B) {
+			s := DefaultSpec(5)
+			s.ImageSize = c.size
+			debug.FreeOSMemory()
+			n, err := New(s, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(1, 1))
+			x, _ := randomBatch(rng, c.batch, s.InChannels, s.ImageSize, s.ImageSize, s.NumClasses)
+			if _, err := n.Forward(x, c.batch); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := n.Forward(x, c.batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(float64(c.batch)/sec, "img/s")
+			b.ReportMetric(2*float64(n.Plan().TotalMACs(false))*float64(c.batch)/sec/1e9, "GFLOP/s")
+			b.ReportMetric(float64(peakRSS())/(1<<20), "peakRSS-MB")
+		})
+	}
+}
+
+// BenchmarkTrainStepVariant compares the naive Inception modules with the reference at 64x64, batch 32:
+// their step time relative to "ref" should track their multiply-add ratio (macs-x-ref).
+func BenchmarkTrainStepVariant(b *testing.B) {
+	ref := DefaultSpec(5)
+	ref.ImageSize = 64
+	refPlan, err := NewPlan(ref)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, v := range []struct {
+		name             string
+		reduce, poolProj bool
+	}{{"ref", true, true}, {"naive+proj", false, true}, {"naive-pure", false, false}} {
+		b.Run(v.name, func(b *testing.B) {
+			s := ref
+			s.Reduce, s.PoolProj = v.reduce, v.poolProj
+			p, err := NewPlan(s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchTrain(b, s, 32)
+			b.ReportMetric(float64(p.TotalMACs(true))/float64(refPlan.TotalMACs(true)), "macs-x-ref") // after benchTrain's ResetTimer, which drops metrics
+		})
+	}
 }

@@ -14,11 +14,12 @@ import (
 //   - OpenBLAS, loaded at run time with dlopen (no cgo, no build tag) when libopenblas is installed
 //     (Debian: apt-get install libopenblas0). It is switched to one thread per call: the kernels split
 //     work across cores themselves, so OpenBLAS threads would only oversubscribe the CPU.
-//   - gonum's pure-Go BLAS otherwise.
+//   - otherwise a pure-Go GEMM around an AVX2/FMA assembly micro-kernel (sgemm.go) for float32 on CPUs
+//     that have AVX2 and FMA, and gonum's pure-Go BLAS for the rest (float64, other CPUs).
 //
 // The environment variable INCEPTIONLAB_BLAS selects the back end: "auto" (default: OpenBLAS if it
 // loads), "openblas" (the same, but BLASName reports why it did not load) or "gonum" (never load
-// OpenBLAS). INCEPTIONLAB_OPENBLAS may name the shared library to load instead of the usual sonames.
+// OpenBLAS: the pure-Go path, named after its float64 and portable fallback). INCEPTIONLAB_OPENBLAS may name the shared library to load instead of the usual sonames.
 
 // blasEnv and openblasEnv name the environment variables that pick the BLAS back end.
 const (
@@ -48,19 +49,33 @@ func activeBLAS() *blasBackend {
 func resolveBLAS(mode, libPath string) *blasBackend {
 	switch mode {
 	case "gonum":
-		return gonumBLAS(fmt.Sprintf("gonum pure-Go BLAS (%s=gonum)", blasEnv))
+		return pureGoBLAS(fmt.Sprintf("(%s=gonum)", blasEnv))
 	case "", "auto", "openblas":
 		b, err := loadOpenBLAS(libPath)
 		if err == nil {
 			return b
 		}
 		if mode == "openblas" {
-			return gonumBLAS(fmt.Sprintf("gonum pure-Go BLAS (OpenBLAS requested by %s=openblas but not loaded: %v)", blasEnv, err))
+			return pureGoBLAS(fmt.Sprintf("(OpenBLAS requested by %s=openblas but not loaded: %v)", blasEnv, err))
 		}
-		return gonumBLAS("gonum pure-Go BLAS (OpenBLAS not found; install libopenblas0 for the fast path)")
+		return pureGoBLAS("(OpenBLAS not found; install libopenblas0 for the fast path)")
 	default:
-		return gonumBLAS(fmt.Sprintf("gonum pure-Go BLAS (%s=%q is not one of auto, openblas, gonum)", blasEnv, mode))
+		return pureGoBLAS(fmt.Sprintf("(%s=%q is not one of auto, openblas, gonum)", blasEnv, mode))
 	}
+}
+
+// pureGoBLAS is the fallback without OpenBLAS: float32 products through the AVX2/FMA kernel of sgemm.go
+// when the CPU has it, everything else through gonum. why ends the reported name.
+func pureGoBLAS(why string) *blasBackend {
+	if !hasSgemmKernel {
+		return gonumBLAS("gonum pure-Go BLAS " + why)
+	}
+	b := gonumBLAS("pure-Go AVX2/FMA SGEMM kernel, gonum for float64 " + why)
+	b.sgemm = func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, bm []float32, ldb int, beta float32, c []float32, ldc int) {
+		checkGemm(tA, tB, m, n, k, len(a), lda, len(bm), ldb, len(c), ldc)
+		sgemmPacked(tA, tB, m, n, k, alpha, a, lda, bm, ldb, beta, c, ldc)
+	}
+	return b
 }
 
 func gonumBLAS(name string) *blasBackend {

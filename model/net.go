@@ -39,6 +39,7 @@ type graph struct {
 	loss   *G.Node       // weighted total (training)
 	params []*G.Node     // ParamInfos order
 	vm     G.VM
+	slots  []*outSlot // outputs the graph's ops keep across runs (see ownedOutputs)
 }
 
 // StepResult reports one training step.
@@ -336,7 +337,11 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 		}
 	}
 	if !train {
+		gr.slots = ownedOutputs(gr.g.AllNodes())
 		gr.vm = G.NewTapeMachine(gr.g)
+		if order, ok := execOrder(gr.g, gr.vm); ok {
+			shareBuffers(gr.vm, order, G.Nodes{gr.logits})
+		}
 		return gr, nil
 	}
 
@@ -359,6 +364,13 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 	}
 	// Compile only what the loss and the parameter gradients need: Grad also leaves the gradient with
 	// respect to the input image in the graph (conv1's backward-data, ~118M MACs per image at 224).
-	gr.vm = G.NewTapeMachine(gr.g.SubgraphRoots(append(G.Nodes{gr.loss}, grads...)...))
+	// Ops keep their outputs across steps: TrainStep reads the loss, logits and gradients before the
+	// next run and copies nothing out that outlives it.
+	gr.slots = ownedOutputs(gr.g.AllNodes())
+	sub := gr.g.SubgraphRoots(append(G.Nodes{gr.loss}, grads...)...)
+	gr.vm = G.NewTapeMachine(sub)
+	if order, ok := execOrder(sub, gr.vm); ok {
+		shareBuffers(gr.vm, order, append(append(G.Nodes{gr.loss, gr.logits}, gr.losses...), grads...))
+	}
 	return gr, nil
 }

@@ -19,11 +19,16 @@ import (
 // Conventions of the custom ops (op_*.go):
 //   - All are NCHW and accept Float32 or Float64 tensors; every input of one op has the same dtype (the
 //     type system enforces it at graph-build time, Do checks again).
-//   - Do allocates its output. UsePreallocDo writes into a buffer gorgonia already holds for the node when
-//     it has the exact dtype and shape, and otherwise returns an error (the TapeMachine then falls back to
-//     Do). In the usual RunAll/Reset loop the TapeMachine clears its registers, so outputs are allocated
-//     each run; the reusable part is the im2col scratch (scratchPool). Kernels overwrite their whole
-//     output, so a reused buffer never leaks stale values.
+//   - Do allocates its output, except for ops whose output slot a Net has enabled (ownedOutputs): such
+//     an op allocates its output on the first run and returns the same tensor, overwritten, on every
+//     later run, so a training step after the first allocates (and page-faults) no activation or
+//     gradient memory. Outputs whose lifetimes in the compiled program do not overlap share one
+//     backing array (net_share.go). So a value a graph returns is valid only until the graph runs
+//     again, and an intermediate node's value only until its last reader has run.
+//     UsePreallocDo writes into a buffer gorgonia already holds for the node when it has the exact dtype
+//     and shape, and otherwise returns an error (the TapeMachine then falls back to Do). Kernels overwrite
+//     their whole output, so a reused buffer never leaks stale values; scratch buffers (scratchPool) are
+//     kept for the life of the process, for the same reason.
 //   - ReturnsPtr is false and OverwritesInput is -1, so each op gets its own register in a TapeMachine.
 //   - String (and so WriteHash/Hashcode) spells out every parameter: gorgonia merges nodes whose op hash and
 //     inputs are equal, so two different ops must never print the same.
@@ -182,9 +187,69 @@ func parallelSamples(n, workers int, fn func(worker, sample int)) {
 	wg.Wait()
 }
 
+// copySmall is copy for the short runs of small feature maps (a 1x1 or 2x2 map copies a few values per
+// channel), where a loop beats a call into the runtime's memmove.
+func copySmall[T opFloat](dst, src []T) {
+	if len(src) >= 16 {
+		copy(dst, src)
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = v
+	}
+}
+
+// clearSmall is clear for short runs (see copySmall).
+func clearSmall[T opFloat](s []T) {
+	if len(s) >= 16 {
+		clear(s)
+		return
+	}
+	for i := range s {
+		s[i] = 0
+	}
+}
+
+// parallelMin is the least work (elements) per goroutine for parallelRange to split a loop.
+const parallelMin = 1 << 14
+
+// parallelRange runs fn over [0, n) split into contiguous ranges, one per core, when each range gets at
+// least minPer units of work per unit of n (perUnit), else in the calling goroutine. Each range is
+// processed by exactly one goroutine, so kernels whose outputs are disjoint per index stay deterministic.
+func parallelRange(n, perUnit int, fn func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if perUnit < 1 {
+		perUnit = 1
+	}
+	if most := n * perUnit / parallelMin; most < workers {
+		workers = most
+	}
+	if workers <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += per {
+		hi := min(lo+per, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
 // scratchPool hands out reusable buffers in power-of-two size classes. Buffers come back with arbitrary
-// contents: kernels must overwrite (or clear) what they read.
-type scratchPool[T opFloat] struct{ classes [64]sync.Pool }
+// contents: kernels must overwrite (or clear) what they read. Unlike a sync.Pool, the free lists survive
+// garbage collections: a buffer is faulted in once and reused by every later step (the pool holds at
+// most as many buffers per class as were ever in use at once).
+type scratchPool[T opFloat] struct {
+	mu      sync.Mutex
+	classes [64][]*[]T
+}
 
 var (
 	scratch32 scratchPool[float32]
@@ -196,10 +261,15 @@ func (p *scratchPool[T]) get(n int) *[]T {
 	if n > 1 {
 		c = bits.Len(uint(n - 1)) // smallest c with 1<<c >= n
 	}
-	if v, ok := p.classes[c].Get().(*[]T); ok {
+	p.mu.Lock()
+	if free := p.classes[c]; len(free) > 0 {
+		v := free[len(free)-1]
+		p.classes[c] = free[:len(free)-1]
+		p.mu.Unlock()
 		*v = (*v)[:n]
 		return v
 	}
+	p.mu.Unlock()
 	s := make([]T, n, 1<<c)
 	return &s
 }
@@ -209,7 +279,10 @@ func (p *scratchPool[T]) put(s *[]T) {
 	if c == 0 || c&(c-1) != 0 {
 		return // not from get
 	}
-	p.classes[bits.Len(uint(c-1))].Put(s)
+	i := bits.Len(uint(c - 1))
+	p.mu.Lock()
+	p.classes[i] = append(p.classes[i], s)
+	p.mu.Unlock()
 }
 
 // getScratch returns a buffer of length n (arbitrary contents); release it with putScratch.
@@ -232,12 +305,56 @@ func putScratch[T opFloat](s *[]T) {
 	}
 }
 
-// output returns the reusable preallocated tensor when given, else a fresh one.
+// output returns the op's owned output when its slot is enabled, else the reusable preallocated tensor
+// when given, else a fresh tensor.
+// An owned output wins over gorgonia's preallocated value: that value belongs to another node that
+// used the same register earlier, whose buffer may be shared (shareBuffers) with a live node.
 func output(op fmt.Stringer, prealloc G.Value, dt tensor.Dtype, shape []int) (*tensor.Dense, error) {
-	if prealloc == nil {
-		return newOutput(dt, shape), nil
+	if o, ok := op.(interface{ outSlot() *outSlot }); ok {
+		if s := o.outSlot(); s != nil && s.enabled {
+			if s.t == nil || s.t.Dtype() != dt || !s.t.Shape().Eq(tensor.Shape(shape)) {
+				s.t = newOutput(dt, shape)
+			}
+			return s.t, nil
+		}
 	}
-	return reuseOutput(op, prealloc, dt, shape)
+	if prealloc != nil {
+		return reuseOutput(op, prealloc, dt, shape)
+	}
+	return newOutput(dt, shape), nil
+}
+
+// outSlot holds the output an op keeps across runs once enabled.
+type outSlot struct {
+	enabled bool
+	t       *tensor.Dense
+
+	// Max pooling's window argmaxes of the last forward run and the input they were computed from
+	// (a pointer to its first element), read by the gradient op (op_pool_max.go).
+	idx    []int32
+	idxSrc any
+}
+
+// owned is embedded in the ops with large outputs. Builders give every node's op its own slot
+// (newOwned); ops built as literals (tests) have none and always allocate.
+type owned struct{ slot *outSlot }
+
+func newOwned() owned { return owned{slot: new(outSlot)} }
+
+func (o owned) outSlot() *outSlot { return o.slot }
+
+// ownedOutputs enables output reuse for every op in nodes that supports it and returns their slots.
+// Only a caller that never keeps a value across runs (Net: it copies what it returns) may do this.
+func ownedOutputs(nodes G.Nodes) []*outSlot {
+	var slots []*outSlot
+	for _, n := range nodes {
+		if o, ok := n.Op().(interface{ outSlot() *outSlot }); ok && o.outSlot() != nil {
+			s := o.outSlot()
+			s.enabled = true
+			slots = append(slots, s)
+		}
+	}
+	return slots
 }
 
 // hashOp hashes an op's String, which lists all its parameters.

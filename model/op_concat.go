@@ -23,7 +23,7 @@ func concatChannels(xs ...*G.Node) (*G.Node, error) {
 	if len(xs) == 1 {
 		return xs[0], nil
 	}
-	op := concatOp{n: len(xs)}
+	op := concatOp{n: len(xs), owned: newOwned()}
 	shapes := make([]G.DimSizer, len(xs))
 	for i, x := range xs {
 		shapes[i] = x.Shape()
@@ -39,7 +39,10 @@ func concatChannels(xs ...*G.Node) (*G.Node, error) {
 }
 
 // concatOp: inputs (x_0, ..., x_{n-1}) -> y.
-type concatOp struct{ n int }
+type concatOp struct {
+	n int
+	owned
+}
 
 func (op concatOp) String() string        { return fmt.Sprintf("model.concatChannels{n=%d}", op.n) }
 func (op concatOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
@@ -135,14 +138,16 @@ func (op concatOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 
 func concatForward[T opFloat](xs []*tensor.Dense, y []T, s []int) {
 	hw := s[2] * s[3]
-	off := 0
-	for _, x := range xs {
-		src, block := sliceOf[T](x), x.Shape()[1]*hw
-		for n := 0; n < s[0]; n++ {
-			copy(y[n*s[1]*hw+off:][:block], src[n*block:(n+1)*block])
+	parallelRange(s[0], s[1]*hw, func(lo, hi int) {
+		off := 0
+		for _, x := range xs {
+			src, block := sliceOf[T](x), x.Shape()[1]*hw
+			for n := lo; n < hi; n++ {
+				copy(y[n*s[1]*hw+off:][:block], src[n*block:(n+1)*block])
+			}
+			off += block
 		}
-		off += block
-	}
+	})
 }
 
 func (op concatOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
@@ -153,7 +158,7 @@ func (op concatOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	start := 0
 	for i, x := range inputs {
 		c := x.Shape()[1]
-		dx, err := G.ApplyOp(channelSliceOp{start: start, end: start + c}, grad)
+		dx, err := G.ApplyOp(channelSliceOp{start: start, end: start + c, owned: newOwned()}, grad)
 		if err != nil {
 			return nil, fmt.Errorf("model: %v: gradient of input %d: %w", op, i, err)
 		}
@@ -164,7 +169,10 @@ func (op concatOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 }
 
 // channelSliceOp copies channels [start, end) of a 4-D tensor: the gradient of one concat input.
-type channelSliceOp struct{ start, end int }
+type channelSliceOp struct {
+	start, end int
+	owned
+}
 
 func (op channelSliceOp) String() string {
 	return fmt.Sprintf("model.channelSlice{%d:%d}", op.start, op.end)
@@ -225,7 +233,9 @@ func (op channelSliceOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 func sliceChannels[T opFloat](src, dst []T, s []int, start, end int) {
 	hw := s[2] * s[3]
 	block := (end - start) * hw
-	for n := 0; n < s[0]; n++ {
-		copy(dst[n*block:(n+1)*block], src[(n*s[1]+start)*hw:])
-	}
+	parallelRange(s[0], block, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			copy(dst[n*block:(n+1)*block], src[(n*s[1]+start)*hw:])
+		}
+	})
 }

@@ -13,11 +13,12 @@ import (
 // x is (N, C, H, W), w is (O, C, K, K) (PyTorch layout), b is (O); the output is (N, O, OH, OW) with
 // OH = (H+top+bottom-K)/stride + 1 and OW likewise.
 //
-// The forward pass runs, per sample and in parallel over samples, im2col into a pooled scratch buffer
-// followed by one GEMM that writes the NCHW output directly (1x1 stride-1 unpadded convs use the input as
-// the column matrix). Gradients come from the custom ops in op_conv_grad.go.
+// For large maps the forward pass runs, per sample and in parallel over samples, im2col into a reused
+// scratch buffer followed by one GEMM that writes the NCHW output directly, then bias and ReLU in place
+// (1x1 stride-1 unpadded convs use the input as the column matrix). Small maps are batched several
+// samples per GEMM (see convChunkCols). Gradients come from the custom ops in op_conv_grad.go.
 func conv2d(x, w, b *G.Node, stride int, pad [4]int, relu bool) (*G.Node, error) {
-	op := conv2dOp{stride: stride, pad: pad, relu: relu}
+	op := conv2dOp{stride: stride, pad: pad, relu: relu, owned: newOwned()}
 	if _, err := op.InferShape(x.Shape(), w.Shape(), b.Shape()); err != nil {
 		return nil, err
 	}
@@ -82,6 +83,7 @@ type conv2dOp struct {
 	stride int
 	pad    [4]int
 	relu   bool
+	owned
 }
 
 func (op conv2dOp) String() string {
@@ -148,9 +150,9 @@ func (op conv2dOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 		return nil, err
 	}
 	if t[0].Dtype() == tensor.Float32 {
-		convForward(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](t[2]), sliceOf[float32](y), op.relu)
+		convForward(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](t[2]), sliceOf[float32](y), op.relu, g.chunk())
 	} else {
-		convForward(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](t[2]), sliceOf[float64](y), op.relu)
+		convForward(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](t[2]), sliceOf[float64](y), op.relu, g.chunk())
 	}
 	return y, nil
 }
@@ -167,24 +169,44 @@ func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	}
 	var xs [4]int
 	copy(xs[:], x.Shape())
-	dx, err := G.ApplyOp(convDataGradOp{stride: op.stride, pad: op.pad, x: xs}, dz, w)
+	dx, err := G.ApplyOp(convDataGradOp{stride: op.stride, pad: op.pad, x: xs, owned: newOwned()}, dz, w)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: input gradient: %w", op, err)
 	}
-	dw, err := G.ApplyOp(convFilterGradOp{stride: op.stride, pad: op.pad, k: k}, x, dz)
+	dw, err := G.ApplyOp(convFilterGradOp{stride: op.stride, pad: op.pad, k: k, owned: newOwned()}, x, dz)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: filter gradient: %w", op, err)
 	}
-	db, err := G.ApplyOp(biasGradOp{dims: 4}, dz)
+	db, err := G.ApplyOp(biasGradOp{dims: 4, owned: newOwned()}, dz)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: bias gradient: %w", op, err)
 	}
 	return G.Nodes{dx, dw, db}, nil
 }
 
-// convForward computes y = relu?(conv(x, w) + b) for the whole batch.
-func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool) {
+// convChunkCols is the number of GEMM columns (samples x output positions) the convolution kernels aim
+// for. Maps at least this large get one GEMM per sample, run in parallel over samples; smaller maps (the
+// late stages of a small-input network, where a sample's map can be a single pixel) are batched: the
+// column matrices of several samples sit side by side, so one GEMM of useful width replaces many
+// matrix-vector products.
+const convChunkCols = 512
+
+// chunk is how many samples one GEMM covers (1: per-sample kernels).
+func (g convGeom) chunk() int {
+	p := g.p()
+	if p >= convChunkCols {
+		return 1
+	}
+	return min(g.n, (convChunkCols+p-1)/p)
+}
+
+// convForward computes y = relu?(conv(x, w) + b) for the whole batch, s samples per GEMM (g.chunk()).
+func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int) {
 	ckk, p := g.ckk(), g.p()
+	if s > 1 {
+		convForwardChunked(g, x, w, b, y, relu, s)
+		return
+	}
 	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
 		xn := x[n*g.inSize() : (n+1)*g.inSize()]
 		yn := y[n*g.outSize() : (n+1)*g.outSize()]
@@ -193,24 +215,67 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool) {
 			buf := getScratch[T](ckk * p)
 			defer putScratch(buf)
 			col = *buf
-			im2col(g, xn, col)
+			im2col(g, xn, col, p, 0)
 		}
 		gemm(false, false, g.o, p, ckk, 1, w, ckk, col, p, 0, yn, p)
 		for o := 0; o < g.o; o++ {
-			row, bo := yn[o*p:(o+1)*p], b[o]
-			if relu {
-				for i, v := range row {
-					if v += bo; v > 0 {
-						row[i] = v
-					} else {
-						row[i] = 0
-					}
-				}
-			} else {
-				for i := range row {
-					row[i] += bo
-				}
+			row := yn[o*p : (o+1)*p]
+			biasAct(row, row, b[o], relu)
+		}
+	})
+}
+
+// convForwardChunked runs the forward pass s samples per GEMM: im2col of each sample into its own
+// column block, one GEMM split across the cores, then bias, ReLU and the scatter to NCHW in one pass.
+func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int) {
+	ckk, p := g.ckk(), g.p()
+	colBuf, outBuf := getScratch[T](ckk*s*p), getScratch[T](g.o*s*p)
+	defer putScratch(colBuf)
+	defer putScratch(outBuf)
+	col, out := *colBuf, *outBuf
+	for n0 := 0; n0 < g.n; n0 += s {
+		ns := min(s, g.n-n0)
+		cols := ns * p
+		parallelSamples(ns, workersFor(ns), func(_, j int) {
+			n := n0 + j
+			im2col(g, x[n*g.inSize():(n+1)*g.inSize()], col, cols, j*p)
+		})
+		gemmPar(workersFor(g.o*cols), false, false, g.o, cols, ckk, 1, w, ckk, col, cols, 0, out, cols)
+		parallelSamples(ns, workersFor(ns), func(_, j int) {
+			yn := y[(n0+j)*g.outSize() : (n0+j+1)*g.outSize()]
+			for o := 0; o < g.o; o++ {
+				biasAct(yn[o*p:(o+1)*p], out[o*cols+j*p:][:p], b[o], relu)
 			}
+		})
+	}
+}
+
+// biasAct sets dst = relu?(src + bias); dst and src may be the same slice.
+func biasAct[T opFloat](dst, src []T, bias T, relu bool) {
+	dst = dst[:len(src)]
+	if relu {
+		for i, v := range src {
+			if v += bias; v > 0 {
+				dst[i] = v
+			} else {
+				dst[i] = 0
+			}
+		}
+		return
+	}
+	for i, v := range src {
+		dst[i] = v + bias
+	}
+}
+
+// gatherSamples copies rows x p blocks of ns samples (each sample rows*p contiguous values starting at
+// src[n*rows*p]) into the rows x (ns*p) matrix dst, sample j in columns [j*p, (j+1)*p).
+func gatherSamples[T opFloat](src, dst []T, ns, rows, p int) {
+	cols := ns * p
+	parallelSamples(ns, workersFor(ns), func(_, j int) {
+		sn := src[j*rows*p : (j+1)*rows*p]
+		for r := 0; r < rows; r++ {
+			copySmall(dst[r*cols+j*p:][:p], sn[r*p:(r+1)*p])
 		}
 	})
 }
@@ -232,17 +297,28 @@ func colRange(out, stride, off, size int) (lo, hi int) {
 	return lo, hi
 }
 
-// im2col writes the (C*K*K) x (OH*OW) column matrix of one sample xn (C, H, W); padding reads as zero.
-// Every element of col is written.
-func im2col[T opFloat](g convGeom, xn, col []T) {
+// im2col writes the (C*K*K) x (OH*OW) column matrix of one sample xn (C, H, W) into columns
+// [off, off+OH*OW) of col, a matrix with row stride ld; padding reads as zero. Every element of that
+// block is written.
+func im2col[T opFloat](g convGeom, xn, col []T, ld, off int) {
 	p := g.p()
+	if g.direct() { // the column matrix is the input: one copy per channel
+		for c := 0; c < g.c; c++ {
+			copySmall(col[c*ld+off:][:p], xn[c*p:(c+1)*p])
+		}
+		return
+	}
 	for c := 0; c < g.c; c++ {
 		plane := xn[c*g.h*g.w : (c+1)*g.h*g.w]
 		for kh := 0; kh < g.k; kh++ {
 			for kw := 0; kw < g.k; kw++ {
-				row := col[((c*g.k+kh)*g.k+kw)*p:][:p]
+				row := col[((c*g.k+kh)*g.k+kw)*ld+off:][:p]
 				off := kw - g.pl
 				lo, hi := colRange(g.ow, g.stride, off, g.w)
+				if g.stride == 1 && g.ow == g.w {
+					im2colShifted(g, plane, row, kh, off, lo, hi)
+					continue
+				}
 				for oh := 0; oh < g.oh; oh++ {
 					dst := row[oh*g.ow : (oh+1)*g.ow]
 					ih := oh*g.stride - g.pt + kh
@@ -251,13 +327,13 @@ func im2col[T opFloat](g convGeom, xn, col []T) {
 						continue
 					}
 					src := plane[ih*g.w : (ih+1)*g.w]
-					clear(dst[:lo])
-					clear(dst[hi:])
+					clearSmall(dst[:lo])
+					clearSmall(dst[hi:])
 					if lo >= hi {
 						continue
 					}
 					if g.stride == 1 {
-						copy(dst[lo:hi], src[lo+off:hi+off])
+						copySmall(dst[lo:hi], src[lo+off:hi+off])
 					} else {
 						for ow := lo; ow < hi; ow++ {
 							dst[ow] = src[ow*g.stride+off]
@@ -269,16 +345,46 @@ func im2col[T opFloat](g convGeom, xn, col []T) {
 	}
 }
 
-// col2im accumulates a column-matrix gradient back into the sample gradient dxn (C, H, W), which it clears
-// first; gradients for padding cells are dropped.
-func col2im[T opFloat](g convGeom, col, dxn []T) {
-	clear(dxn)
+// im2colShifted fills one column-matrix row (kernel tap kh, column offset off = kw - pad left) for stride
+// 1 when output and input rows have the same width (SAME padding): the valid output rows then read one
+// contiguous run of the plane shifted by a constant, so the row is one copy plus the few cells per row
+// that fall on left or right padding (columns outside [lo, hi)), instead of one copy per output row.
+func im2colShifted[T opFloat](g convGeom, plane, row []T, kh, off, lo, hi int) {
+	// Output rows oh whose input row oh - pt + kh lies inside the plane.
+	oa := max(0, g.pt-kh)
+	ob := min(g.oh, g.h+g.pt-kh)
+	if oa >= ob || lo >= hi {
+		clear(row)
+		return
+	}
+	clear(row[:oa*g.ow])
+	clear(row[ob*g.ow:])
+	shift := (kh-g.pt)*g.w + off // plane index = row index + shift
+	da, db := oa*g.ow+lo, (ob-1)*g.ow+hi
+	copy(row[da:db], plane[da+shift:db+shift])
+	for oh := oa; oh < ob; oh++ {
+		r := row[oh*g.ow : (oh+1)*g.ow]
+		clearSmall(r[:lo])
+		clearSmall(r[hi:])
+	}
+}
+
+// col2im accumulates a column-matrix gradient (columns [off, off+OH*OW) of col, row stride ld) back
+// into the sample gradient dxn (C, H, W), which it clears first; gradients for padding cells are dropped.
+func col2im[T opFloat](g convGeom, col []T, ld, off int, dxn []T) {
 	p := g.p()
+	if g.direct() {
+		for c := 0; c < g.c; c++ {
+			copySmall(dxn[c*p:(c+1)*p], col[c*ld+off:][:p])
+		}
+		return
+	}
+	clear(dxn)
 	for c := 0; c < g.c; c++ {
 		plane := dxn[c*g.h*g.w : (c+1)*g.h*g.w]
 		for kh := 0; kh < g.k; kh++ {
 			for kw := 0; kw < g.k; kw++ {
-				row := col[((c*g.k+kh)*g.k+kw)*p:][:p]
+				row := col[((c*g.k+kh)*g.k+kw)*ld+off:][:p]
 				off := kw - g.pl
 				lo, hi := colRange(g.ow, g.stride, off, g.w)
 				if lo >= hi {

@@ -15,6 +15,7 @@ type convDataGradOp struct {
 	stride int
 	pad    [4]int
 	x      [4]int // forward input shape (N, C, H, W)
+	owned
 }
 
 func (op convDataGradOp) String() string {
@@ -79,16 +80,34 @@ func (op convDataGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 		return nil, err
 	}
 	if t[0].Dtype() == tensor.Float32 {
-		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx))
+		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx), g.chunk())
 	} else {
-		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx))
+		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx), g.chunk())
 	}
 	return dx, nil
 }
 
-// convBackwardData computes dx: per sample dcol = W^T dZ_n, then col2im (1x1 direct: dx_n = W^T dZ_n).
-func convBackwardData[T opFloat](g convGeom, dz, w, dx []T) {
+// convBackwardData computes dx: per sample dcol = W^T dZ_n, then col2im (1x1 direct: dx_n = W^T dZ_n);
+// small maps batch several samples per GEMM (see convChunkCols).
+func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int) {
 	ckk, p := g.ckk(), g.p()
+	if s > 1 {
+		dzBuf, colBuf := getScratch[T](g.o*s*p), getScratch[T](ckk*s*p)
+		defer putScratch(dzBuf)
+		defer putScratch(colBuf)
+		dzc, dcol := *dzBuf, *colBuf
+		for n0 := 0; n0 < g.n; n0 += s {
+			ns := min(s, g.n-n0)
+			cols := ns * p
+			gatherSamples(dz[n0*g.outSize():], dzc, ns, g.o, p)
+			gemmPar(workersFor(ckk*cols), true, false, ckk, cols, g.o, 1, w, ckk, dzc, cols, 0, dcol, cols)
+			parallelSamples(ns, workersFor(ns), func(_, j int) {
+				n := n0 + j
+				col2im(g, dcol, cols, j*p, dx[n*g.inSize():(n+1)*g.inSize()])
+			})
+		}
+		return
+	}
 	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
 		dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
 		dxn := dx[n*g.inSize() : (n+1)*g.inSize()]
@@ -99,7 +118,7 @@ func convBackwardData[T opFloat](g convGeom, dz, w, dx []T) {
 		buf := getScratch[T](ckk * p)
 		defer putScratch(buf)
 		gemm(true, false, ckk, p, g.o, 1, w, ckk, dzn, p, 0, *buf, p)
-		col2im(g, *buf, dxn)
+		col2im(g, *buf, p, 0, dxn)
 	})
 }
 
@@ -108,6 +127,7 @@ type convFilterGradOp struct {
 	stride int
 	pad    [4]int
 	k      int
+	owned
 }
 
 func (op convFilterGradOp) String() string {
@@ -176,17 +196,40 @@ func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) 
 		return nil, err
 	}
 	if t[0].Dtype() == tensor.Float32 {
-		convBackwardFilter(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dw))
+		convBackwardFilter(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dw), g.chunk())
 	} else {
-		convBackwardFilter(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dw))
+		convBackwardFilter(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dw), g.chunk())
 	}
 	return dw, nil
 }
 
-// convBackwardFilter computes dw = sum_n dZ_n col_n^T. Each worker accumulates into its own buffer; the
-// buffers are then summed in worker order (deterministic for a given GOMAXPROCS).
-func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T) {
+// convBackwardFilter computes dw = sum_n dZ_n col_n^T. Per-sample kernels accumulate into one buffer per
+// worker, summed in worker order at the end; batched kernels (small maps, see convChunkCols) run one GEMM
+// per chunk with the cores splitting dw's rows. Both orders are fixed for a given GOMAXPROCS, so results
+// are deterministic.
+func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int) {
 	ckk, p := g.ckk(), g.p()
+	if s > 1 {
+		dzBuf, colBuf := getScratch[T](g.o*s*p), getScratch[T](ckk*s*p)
+		defer putScratch(dzBuf)
+		defer putScratch(colBuf)
+		dzc, col := *dzBuf, *colBuf
+		for n0 := 0; n0 < g.n; n0 += s {
+			ns := min(s, g.n-n0)
+			cols := ns * p
+			gatherSamples(dz[n0*g.outSize():], dzc, ns, g.o, p)
+			parallelSamples(ns, workersFor(ns), func(_, j int) {
+				n := n0 + j
+				im2col(g, x[n*g.inSize():(n+1)*g.inSize()], col, cols, j*p)
+			})
+			beta := T(1)
+			if n0 == 0 {
+				beta = 0
+			}
+			gemmPar(workersFor(g.o*ckk), false, true, g.o, ckk, cols, 1, dzc, cols, col, cols, beta, dw, ckk)
+		}
+		return
+	}
 	workers := workersFor(g.n)
 	acc := make([]*[]T, workers)
 	for i := range acc {
@@ -201,7 +244,7 @@ func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T) {
 			buf := getScratch[T](ckk * p)
 			defer putScratch(buf)
 			col = *buf
-			im2col(g, xn, col)
+			im2col(g, xn, col, p, 0)
 		}
 		gemm(false, true, g.o, ckk, p, 1, dzn, p, col, p, 1, *acc[wk], ckk)
 	})

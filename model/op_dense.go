@@ -12,7 +12,7 @@ import (
 // dense is a fully connected layer: x (N, ...) is read as (N, In) in row-major (C, H, W) order, w is
 // (Out, In) (PyTorch layout), b is (Out); y = relu?(x w^T + b) has shape (N, Out).
 func dense(x, w, b *G.Node, relu bool) (*G.Node, error) {
-	op := denseOp{xDims: x.Dims(), relu: relu}
+	op := denseOp{xDims: x.Dims(), relu: relu, owned: newOwned()}
 	if _, err := op.InferShape(x.Shape(), w.Shape(), b.Shape()); err != nil {
 		return nil, err
 	}
@@ -27,6 +27,7 @@ func dense(x, w, b *G.Node, relu bool) (*G.Node, error) {
 type denseOp struct {
 	xDims int
 	relu  bool
+	owned
 }
 
 func (op denseOp) String() string {
@@ -126,15 +127,15 @@ func (op denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 	if err != nil {
 		return nil, err
 	}
-	dx, err := G.ApplyOp(&denseGradOp{wrtInput: true, x: append([]int(nil), x.Shape()...)}, dz, w)
+	dx, err := G.ApplyOp(&denseGradOp{wrtInput: true, x: append([]int(nil), x.Shape()...), owned: newOwned()}, dz, w)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: input gradient: %w", op, err)
 	}
-	dw, err := G.ApplyOp(&denseGradOp{x: append([]int(nil), x.Shape()...)}, dz, x)
+	dw, err := G.ApplyOp(&denseGradOp{x: append([]int(nil), x.Shape()...), owned: newOwned()}, dz, x)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: weight gradient: %w", op, err)
 	}
-	db, err := G.ApplyOp(biasGradOp{dims: 2}, dz)
+	db, err := G.ApplyOp(biasGradOp{dims: 2, owned: newOwned()}, dz)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: bias gradient: %w", op, err)
 	}
@@ -146,6 +147,7 @@ func (op denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 type denseGradOp struct {
 	wrtInput bool
 	x        []int // forward input shape
+	owned
 }
 
 func (op *denseGradOp) String() string {

@@ -27,7 +27,7 @@ func dropout(x *G.Node, rate float64, rng *rand.Rand) (*G.Node, error) {
 	if rng == nil {
 		return nil, fmt.Errorf("model: dropout: rate %g needs a non-nil *rand.Rand", rate)
 	}
-	op := &dropoutOp{id: dropoutIDs.Add(1), rate: rate, dims: x.Dims(), rng: rng}
+	op := &dropoutOp{id: dropoutIDs.Add(1), rate: rate, dims: x.Dims(), rng: rng, owned: newOwned()}
 	y, err := G.ApplyOp(op, x)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: %w", op, err)
@@ -48,6 +48,7 @@ type dropoutOp struct {
 
 	mu   sync.Mutex
 	mask []bool
+	owned
 }
 
 func (op *dropoutOp) String() string {
@@ -124,7 +125,7 @@ func (op *dropoutOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, err
 	}
 	// The forward output is an input of the gradient op only to order it after the forward pass (whose
 	// mask it reads): dy alone may not depend on it (e.g. when dropout feeds a linear layer).
-	dx, err := G.ApplyOp(dropoutGradOp{fwd: op}, output, grad)
+	dx, err := G.ApplyOp(dropoutGradOp{fwd: op, owned: newOwned()}, output, grad)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: gradient: %w", op, err)
 	}
@@ -132,7 +133,10 @@ func (op *dropoutOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, err
 }
 
 // dropoutGradOp: inputs (y, dy) -> dx = dy*mask*scale with the forward op's last mask.
-type dropoutGradOp struct{ fwd *dropoutOp }
+type dropoutGradOp struct {
+	fwd *dropoutOp // parameters and mask only: its owned output belongs to the forward node
+	owned
+}
 
 func (op dropoutGradOp) String() string {
 	return fmt.Sprintf("model.dropoutGrad{id=%d rate=%g}", op.fwd.id, op.fwd.rate)

@@ -24,6 +24,7 @@ func adaptiveAvgPool2d(x *G.Node, oh, ow int) (*G.Node, error) {
 }
 
 func applyAvgPool(op avgPoolOp, x *G.Node) (*G.Node, error) {
+	op.owned = newOwned()
 	if _, err := op.InferShape(x.Shape()); err != nil {
 		return nil, err
 	}
@@ -39,6 +40,7 @@ type avgPoolOp struct {
 	adaptive  bool
 	k, stride int // valid pooling
 	oh, ow    int // adaptive pooling
+	owned
 }
 
 // avgTables are the per-axis windows: output row i averages rows [r0[i], r1[i]), column j columns
@@ -157,20 +159,22 @@ func (op avgPoolOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 
 func avgPoolForward[T opFloat](t avgTables, x, y []T) {
 	hw, ohw := t.h*t.w, t.oh()*t.ow()
-	for p := 0; p < t.n*t.c; p++ {
-		plane, out := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
-		for i := range t.r0 {
-			for j := range t.c0 {
-				var s T
-				for r := t.r0[i]; r < t.r1[i]; r++ {
-					for _, v := range plane[r*t.w+t.c0[j] : r*t.w+t.c1[j]] {
-						s += v
+	parallelRange(t.n*t.c, hw, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			plane, out := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
+			for i := range t.r0 {
+				for j := range t.c0 {
+					var s T
+					for r := t.r0[i]; r < t.r1[i]; r++ {
+						for _, v := range plane[r*t.w+t.c0[j] : r*t.w+t.c1[j]] {
+							s += v
+						}
 					}
+					out[i*t.ow()+j] = s / T((t.r1[i]-t.r0[i])*(t.c1[j]-t.c0[j]))
 				}
-				out[i*t.ow()+j] = s / T((t.r1[i]-t.r0[i])*(t.c1[j]-t.c0[j]))
 			}
 		}
-	}
+	})
 }
 
 func (op avgPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
@@ -179,7 +183,7 @@ func (op avgPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 	}
 	var xs [4]int
 	copy(xs[:], inputs[0].Shape())
-	dx, err := G.ApplyOp(avgPoolGradOp{fwd: op, x: xs}, grad)
+	dx, err := G.ApplyOp(avgPoolGradOp{fwd: op, x: xs, owned: newOwned()}, grad)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: gradient: %w", op, err)
 	}
@@ -188,8 +192,9 @@ func (op avgPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 
 // avgPoolGradOp spreads dy evenly over each window: inputs (dy) -> dx with the forward input's shape.
 type avgPoolGradOp struct {
-	fwd avgPoolOp
+	fwd avgPoolOp // parameters only: its owned output belongs to the forward node
 	x   [4]int
+	owned
 }
 
 func (op avgPoolGradOp) String() string {
@@ -255,20 +260,22 @@ func (op avgPoolGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 }
 
 func avgPoolBackward[T opFloat](t avgTables, dy, dx []T) {
-	clear(dx)
 	hw, ohw := t.h*t.w, t.oh()*t.ow()
-	for p := 0; p < t.n*t.c; p++ {
-		grad, out := dy[p*ohw:(p+1)*ohw], dx[p*hw:(p+1)*hw]
-		for i := range t.r0 {
-			for j := range t.c0 {
-				g := grad[i*t.ow()+j] / T((t.r1[i]-t.r0[i])*(t.c1[j]-t.c0[j]))
-				for r := t.r0[i]; r < t.r1[i]; r++ {
-					row := out[r*t.w+t.c0[j] : r*t.w+t.c1[j]]
-					for c := range row {
-						row[c] += g
+	parallelRange(t.n*t.c, hw, func(lo, hi int) {
+		clear(dx[lo*hw : hi*hw])
+		for p := lo; p < hi; p++ {
+			grad, out := dy[p*ohw:(p+1)*ohw], dx[p*hw:(p+1)*hw]
+			for i := range t.r0 {
+				for j := range t.c0 {
+					g := grad[i*t.ow()+j] / T((t.r1[i]-t.r0[i])*(t.c1[j]-t.c0[j]))
+					for r := t.r0[i]; r < t.r1[i]; r++ {
+						row := out[r*t.w+t.c0[j] : r*t.w+t.c1[j]]
+						for c := range row {
+							row[c] += g
+						}
 					}
 				}
 			}
 		}
-	}
+	})
 }

@@ -15,7 +15,7 @@ import (
 // window's maximum comes from the input. Each pad must be < k, so every window holds an input cell.
 // The gradient goes to the first maximum of each window in row-major window order.
 func maxPool2d(x *G.Node, k, stride int, pad [4]int) (*G.Node, error) {
-	op := maxPoolOp{k: k, stride: stride, pad: pad}
+	op := maxPoolOp{k: k, stride: stride, pad: pad, owned: newOwned()}
 	if _, err := op.InferShape(x.Shape()); err != nil {
 		return nil, err
 	}
@@ -54,6 +54,22 @@ func newMaxPoolGeom(op fmt.Stringer, x []int, k, stride int, pad [4]int) (poolGe
 		oh: (hp-k)/stride + 1, ow: (wp-k)/stride + 1}, nil
 }
 
+// wholePlane reports whether every output's window covers the whole input plane (the 3x3 SAME pools of
+// late Inception blocks on 2x2 and 1x1 maps): then each output is the plane's first maximum.
+func (g poolGeom) wholePlane() bool {
+	for i := 0; i < g.oh; i++ {
+		if r0, r1, _, _ := g.window(i, 0); r0 != 0 || r1 != g.h {
+			return false
+		}
+	}
+	for j := 0; j < g.ow; j++ {
+		if _, _, c0, c1 := g.window(0, j); c0 != 0 || c1 != g.w {
+			return false
+		}
+	}
+	return true
+}
+
 // window returns the input rows [r0, r1) and columns [c0, c1) of output (i, j), clipped to the input.
 func (g poolGeom) window(i, j int) (r0, r1, c0, c1 int) {
 	r0, c0 = i*g.stride-g.pt, j*g.stride-g.pl
@@ -79,6 +95,7 @@ func argmax[T opFloat](g poolGeom, plane []T, i, j int) int {
 type maxPoolOp struct {
 	k, stride int
 	pad       [4]int
+	owned
 }
 
 func (op maxPoolOp) String() string {
@@ -126,31 +143,148 @@ func (op maxPoolOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	idx := op.argmaxBuffer(g.n * g.c * g.oh * g.ow)
 	if t[0].Dtype() == tensor.Float32 {
-		maxPoolForward(g, sliceOf[float32](t[0]), sliceOf[float32](y))
+		x := sliceOf[float32](t[0])
+		maxPoolForward(g, x, sliceOf[float32](y), idx)
+		op.recordArgmax(&x[0], idx)
 	} else {
-		maxPoolForward(g, sliceOf[float64](t[0]), sliceOf[float64](y))
+		x := sliceOf[float64](t[0])
+		maxPoolForward(g, x, sliceOf[float64](y), idx)
+		op.recordArgmax(&x[0], idx)
 	}
 	return y, nil
 }
 
-func maxPoolForward[T opFloat](g poolGeom, x, y []T) {
+// argmaxBuffer returns the op's buffer for the window argmaxes of a run (nil for ops without a slot,
+// built as literals: they recompute the argmax in the gradient).
+func (op maxPoolOp) argmaxBuffer(n int) []int32 {
+	s := op.outSlot()
+	if s == nil {
+		return nil
+	}
+	if cap(s.idx) < n {
+		s.idx = make([]int32, n)
+	}
+	s.idx, s.idxSrc = s.idx[:n], nil
+	return s.idx
+}
+
+// recordArgmax marks the argmax buffer as computed from the input whose first element is at src.
+func (op maxPoolOp) recordArgmax(src any, idx []int32) {
+	if s := op.outSlot(); s != nil && idx != nil {
+		s.idxSrc = src
+	}
+}
+
+// argmaxFor returns the argmaxes the forward op recorded for the input starting at src, or nil when it
+// has none for it (the gradient then recomputes them from x).
+func (op maxPoolOp) argmaxFor(src any, n int) []int32 {
+	if s := op.outSlot(); s != nil && s.idxSrc == src && len(s.idx) == n {
+		return s.idx
+	}
+	return nil
+}
+
+// maxPoolForward writes each window's maximum to y and, when idx is not nil, the plane index of its
+// first maximum (row-major) to idx.
+func maxPoolForward[T opFloat](g poolGeom, x, y []T, idx []int32) {
 	hw, ohw := g.h*g.w, g.oh*g.ow
-	parallelSamples(g.n*g.c, workersFor(g.n), func(_, p int) {
-		plane, out := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
-		for i := 0; i < g.oh; i++ {
-			for j := 0; j < g.ow; j++ {
-				out[i*g.ow+j] = plane[argmax(g, plane, i, j)]
+	if g.wholePlane() {
+		parallelRange(g.n*g.c, hw, func(lo, hi int) {
+			for p := lo; p < hi; p++ {
+				plane := x[p*hw : (p+1)*hw]
+				best, at := plane[0], 0
+				for i, v := range plane {
+					if v > best {
+						best, at = v, i
+					}
+				}
+				for j := range y[p*ohw : (p+1)*ohw] {
+					y[p*ohw+j] = best
+					if idx != nil {
+						idx[p*ohw+j] = int32(at)
+					}
+				}
+			}
+		})
+		return
+	}
+	workers := workersFor(g.n)
+	scratch := make([]*[]T, workers)
+	for i := range scratch {
+		scratch[i] = getScratch[T](2 * g.h * g.ow)
+	}
+	parallelSamples(g.n*g.c, workers, func(wk int, p int) {
+		var at []int32
+		if idx != nil {
+			at = idx[p*ohw : (p+1)*ohw]
+		}
+		s := *scratch[wk]
+		maxPoolPlane(g, x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw], at, s[:g.h*g.ow], s[g.h*g.ow:])
+	})
+	for _, s := range scratch {
+		putScratch(s)
+	}
+}
+
+// maxPoolPlane pools one (H, W) plane separably: first each input row's window maxima and their
+// columns (hv, hc: H x OW), then, per output row, the first of its window's rows holding the largest
+// of those. For finite inputs this is argmax's rule (the first maximum in row-major order) with 2k
+// instead of k*k comparisons per output and row-wise inner loops.
+func maxPoolPlane[T opFloat](g poolGeom, plane, out []T, idx []int32, hv, hc []T) {
+	for r := 0; r < g.h; r++ {
+		row := plane[r*g.w : (r+1)*g.w]
+		hvr, hcr := hv[r*g.ow:(r+1)*g.ow], hc[r*g.ow:(r+1)*g.ow]
+		for j := range hvr {
+			c0 := j*g.stride - g.pl
+			c1 := min(c0+g.k, g.w)
+			c0 = max(c0, 0)
+			best, at := row[c0], c0
+			for c := c0 + 1; c < c1; c++ {
+				if v := row[c]; v > best {
+					best, at = v, c
+				}
+			}
+			hvr[j], hcr[j] = best, T(at)
+		}
+	}
+	for i := 0; i < g.oh; i++ {
+		r0 := i*g.stride - g.pt
+		r1 := min(r0+g.k, g.h)
+		r0 = max(r0, 0)
+		o := out[i*g.ow : (i+1)*g.ow]
+		copySmall(o, hv[r0*g.ow:(r0+1)*g.ow])
+		if idx == nil {
+			for r := r0 + 1; r < r1; r++ {
+				for j, v := range hv[r*g.ow : (r+1)*g.ow] {
+					if v > o[j] {
+						o[j] = v
+					}
+				}
+			}
+			continue
+		}
+		ix := idx[i*g.ow : (i+1)*g.ow]
+		for j, c := range hc[r0*g.ow : (r0+1)*g.ow] {
+			ix[j] = int32(r0*g.w + int(c))
+		}
+		for r := r0 + 1; r < r1; r++ {
+			hcr := hc[r*g.ow : (r+1)*g.ow]
+			for j, v := range hv[r*g.ow : (r+1)*g.ow] {
+				if v > o[j] {
+					o[j], ix[j] = v, int32(r*g.w+int(hcr[j]))
+				}
 			}
 		}
-	})
+	}
 }
 
 func (op maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("model: %v: SymDiff expects 1 input, got %d", op, len(inputs))
 	}
-	dx, err := G.ApplyOp(maxPoolGradOp{op}, inputs[0], grad)
+	dx, err := G.ApplyOp(maxPoolGradOp{fwd: op, owned: newOwned()}, inputs[0], grad)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: gradient: %w", op, err)
 	}
@@ -159,7 +293,10 @@ func (op maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 
 // maxPoolGradOp routes dy to each window's first maximum: inputs (x, dy) -> dx. The argmax is recomputed
 // from x, so the op keeps no state between the forward and backward passes.
-type maxPoolGradOp struct{ fwd maxPoolOp }
+type maxPoolGradOp struct {
+	fwd maxPoolOp // parameters only: its owned output belongs to the forward node
+	owned
+}
 
 func (op maxPoolGradOp) String() string {
 	return fmt.Sprintf("model.maxPool2dGrad{k=%d stride=%d pad=%v}", op.fwd.k, op.fwd.stride, op.fwd.pad)
@@ -219,19 +356,30 @@ func (op maxPoolGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	n := t[1].Shape().TotalSize()
 	if t[0].Dtype() == tensor.Float32 {
-		maxPoolBackward(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx))
+		x := sliceOf[float32](t[0])
+		maxPoolBackward(g, x, sliceOf[float32](t[1]), sliceOf[float32](dx), op.fwd.argmaxFor(&x[0], n))
 	} else {
-		maxPoolBackward(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx))
+		x := sliceOf[float64](t[0])
+		maxPoolBackward(g, x, sliceOf[float64](t[1]), sliceOf[float64](dx), op.fwd.argmaxFor(&x[0], n))
 	}
 	return dx, nil
 }
 
-func maxPoolBackward[T opFloat](g poolGeom, x, dy, dx []T) {
+// maxPoolBackward routes dy to the window argmaxes: idx from the forward pass when given, else
+// recomputed from x.
+func maxPoolBackward[T opFloat](g poolGeom, x, dy, dx []T, idx []int32) {
 	hw, ohw := g.h*g.w, g.oh*g.ow
 	parallelSamples(g.n*g.c, workersFor(g.n), func(_, p int) {
 		plane, grad, out := x[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw], dx[p*hw:(p+1)*hw]
 		clear(out)
+		if idx != nil {
+			for i, at := range idx[p*ohw : (p+1)*ohw] {
+				out[at] += grad[i]
+			}
+			return
+		}
 		for i := 0; i < g.oh; i++ {
 			for j := 0; j < g.ow; j++ {
 				out[argmax(g, plane, i, j)] += grad[i*g.ow+j]

@@ -22,6 +22,8 @@ var maxPoolCases = []poolCase{
 	{n: 2, c: 2, h: 6, w: 6, k: 3, stride: 2, pad: [4]int{0, 1, 0, 1}}, // TF SAME 3/2 on an even map
 	{n: 2, c: 2, h: 7, w: 7, k: 3, stride: 2, pad: [4]int{1, 1, 1, 1}}, // TF SAME 3/2 on an odd map
 	{n: 2, c: 3, h: 5, w: 5, k: 3, stride: 1, pad: [4]int{1, 1, 1, 1}}, // inception pool branch
+	{n: 2, c: 3, h: 2, w: 2, k: 3, stride: 1, pad: [4]int{1, 1, 1, 1}}, // windows cover the whole plane
+	{n: 3, c: 2, h: 1, w: 1, k: 3, stride: 1, pad: [4]int{1, 1, 1, 1}}, // 1x1 map: identity
 	{n: 3, c: 1, h: 5, w: 6, k: 2, stride: 2},
 }
 
@@ -43,6 +45,9 @@ func TestMaxPool2dForwardMatchesReference(t *testing.T) {
 		{n: 2, c: 3, h: 8, w: 8, k: 3, stride: 2, pad: [4]int{0, 1, 0, 1}},
 		{n: 1, c: 2, h: 9, w: 7, k: 3, stride: 2, pad: [4]int{1, 1, 0, 0}},
 		{n: 1, c: 1, h: 4, w: 4, k: 4, stride: 1, pad: [4]int{3, 3, 3, 3}},
+		{n: 2, c: 3, h: 2, w: 2, k: 3, stride: 1, pad: [4]int{1, 1, 1, 1}},
+		{n: 2, c: 2, h: 1, w: 1, k: 3, stride: 1, pad: [4]int{1, 1, 1, 1}},
+		{n: 1, c: 2, h: 2, w: 3, k: 2, stride: 1, pad: [4]int{0, 1, 1, 1}},
 	}, maxPoolCases...)
 	for _, pc := range cases {
 		for _, dt := range bothDtypes {
@@ -107,5 +112,41 @@ func TestMaxPool2dErrors(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.wantS)
 			}
 		})
+	}
+}
+
+// TestMaxPoolArgmaxMatchesScan checks the separable and whole-plane forward kernels against the plain
+// window scan (argmax) on inputs full of ties, where only the first-maximum rule decides.
+func TestMaxPoolArgmaxMatchesScan(t *testing.T) {
+	for _, tc := range []struct {
+		h, w, k, stride int
+		pad             [4]int
+	}{
+		{7, 7, 3, 2, [4]int{1, 1, 1, 1}}, {6, 5, 3, 1, [4]int{1, 1, 1, 1}}, {8, 8, 3, 2, [4]int{0, 1, 0, 1}},
+		{2, 2, 3, 1, [4]int{1, 1, 1, 1}}, {1, 1, 3, 1, [4]int{1, 1, 1, 1}}, {5, 6, 2, 2, [4]int{}},
+	} {
+		g, err := newMaxPoolGeom(maxPoolOp{}, []int{2, 3, tc.h, tc.w}, tc.k, tc.stride, tc.pad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float32, 2*3*tc.h*tc.w)
+		for i := range x {
+			x[i] = float32((i * 7919 % 13) % 2) // zeros and ones: many tied maxima
+		}
+		n := g.n * g.c * g.oh * g.ow
+		y, idx := make([]float32, n), make([]int32, n)
+		maxPoolForward(g, x, y, idx)
+		hw, ohw := g.h*g.w, g.oh*g.ow
+		for p := 0; p < g.n*g.c; p++ {
+			plane := x[p*hw : (p+1)*hw]
+			for i := 0; i < g.oh; i++ {
+				for j := 0; j < g.ow; j++ {
+					o := p*ohw + i*g.ow + j
+					if want := argmax(g, plane, i, j); int(idx[o]) != want || y[o] != plane[want] {
+						t.Fatalf("%+v plane %d output (%d,%d): argmax %d value %v, window scan gives %d (%v)", tc, p, i, j, idx[o], y[o], want, plane[want])
+					}
+				}
+			}
+		}
 	}
 }

@@ -15,7 +15,7 @@ func reluGrad(relu bool, y, dy *G.Node) (*G.Node, error) {
 	if !relu {
 		return dy, nil
 	}
-	dz, err := G.ApplyOp(reluGradOp{dims: y.Dims()}, y, dy)
+	dz, err := G.ApplyOp(reluGradOp{dims: y.Dims(), owned: newOwned()}, y, dy)
 	if err != nil {
 		return nil, fmt.Errorf("model: relu gradient: %w", err)
 	}
@@ -23,7 +23,10 @@ func reluGrad(relu bool, y, dy *G.Node) (*G.Node, error) {
 }
 
 // reluGradOp is dz = dy where y > 0, else 0; inputs (y, dy) of the same shape.
-type reluGradOp struct{ dims int }
+type reluGradOp struct {
+	dims int
+	owned
+}
 
 func (op reluGradOp) String() string        { return fmt.Sprintf("model.reluGrad{dims=%d}", op.dims) }
 func (op reluGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
@@ -78,17 +81,23 @@ func (op reluGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 }
 
 func maskPositive[T opFloat](y, dy, dz []T) {
-	for i, v := range y {
-		if v > 0 {
-			dz[i] = dy[i]
-		} else {
-			dz[i] = 0
+	parallelRange(len(y), 1, func(lo, hi int) {
+		dyr, dzr := dy[lo:hi], dz[lo:hi]
+		for i, v := range y[lo:hi] {
+			if v > 0 {
+				dzr[i] = dyr[i]
+			} else {
+				dzr[i] = 0
+			}
 		}
-	}
+	})
 }
 
 // biasGradOp sums dz (N, O, ...) of rank dims over every axis but 1: the gradient of a per-channel bias.
-type biasGradOp struct{ dims int }
+type biasGradOp struct {
+	dims int
+	owned
+}
 
 func (op biasGradOp) String() string        { return fmt.Sprintf("model.biasGrad{dims=%d}", op.dims) }
 func (op biasGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
@@ -145,15 +154,18 @@ func (op biasGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 }
 
 // sumChannels sets db[o] = sum over n and the inner positions of dz (n, o, inner).
+// Channels are split across cores; each channel's sum runs in the same order as serially.
 func sumChannels[T opFloat](dz, db []T, n, o, inner int) {
-	clear(db)
-	for i := 0; i < n; i++ {
-		for c := 0; c < o; c++ {
-			var s T
-			for _, v := range dz[(i*o+c)*inner : (i*o+c+1)*inner] {
-				s += v
+	parallelRange(o, n*inner, func(lo, hi int) {
+		clear(db[lo:hi])
+		for i := 0; i < n; i++ {
+			for c := lo; c < hi; c++ {
+				var s T
+				for _, v := range dz[(i*o+c)*inner : (i*o+c+1)*inner] {
+					s += v
+				}
+				db[c] += s
 			}
-			db[c] += s
 		}
-	}
+	})
 }

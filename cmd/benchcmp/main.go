@@ -1,0 +1,96 @@
+// Command benchcmp measures training speed of inceptionlab's GoogLeNet side by side with the PyTorch
+// reference (/work/shared/bench/bench_torch.py) and prints the ratios. For every round and shape it runs,
+// one after the other, our BenchmarkTrainStep/<shape> once per BLAS back end and the PyTorch bench stock
+// and malloc-tuned, so both see the same machine load; the table reports per-configuration medians over
+// the rounds and each process's peak RSS.
+//
+//	go run ./cmd/benchcmp [-shapes 224x16,64x64,32x128] [-rounds 2] [-blas auto,gonum] [-tags openblas]
+//	                      [-benchtime 5x] [-torch-steps 8] [-torch-dir /work/shared/bench] [-channels-last]
+//	                      [-coretype inherit|auto|NAME]
+//
+// Our side is `go test -c` of ./model/ (with -tags when given) run as
+// `model.test -test.run ^$ -test.bench BenchmarkTrainStep/<shape>$ -test.benchtime <benchtime>` with
+// INCEPTIONLAB_BLAS set to each -blas mode ("auto" uses OpenBLAS when it is installed, "gonum" forces
+// the pure-Go fallback). The PyTorch side needs /usr/bin/python3 with torch (Debian: apt-get install
+// python3-torch); without it benchcmp says so and exits with status 1.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		fmt.Fprintln(stderr, "benchcmp:", err)
+		return 2
+	}
+	if err := compare(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "benchcmp:", err)
+		return 1
+	}
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("benchcmp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config
+	var shapes, modes string
+	fs.StringVar(&shapes, "shapes", "224x16,64x64,32x128", "comma-separated SIZExBATCH shapes of BenchmarkTrainStep")
+	fs.IntVar(&cfg.rounds, "rounds", 2, "alternating rounds per shape")
+	fs.StringVar(&modes, "blas", "auto,gonum", "comma-separated INCEPTIONLAB_BLAS modes to measure (auto, openblas, gonum)")
+	fs.StringVar(&cfg.tags, "tags", "", "build tags for the model test binary")
+	fs.StringVar(&cfg.benchtime, "benchtime", "5x", "go test -benchtime for our steps")
+	fs.IntVar(&cfg.torchSteps, "torch-steps", 8, "timed PyTorch steps (after 2 warm-up steps)")
+	fs.StringVar(&cfg.torchDir, "torch-dir", "/work/shared/bench", "folder holding bench_torch.py")
+	fs.StringVar(&cfg.python, "python", "/usr/bin/python3", "Python interpreter with torch installed")
+	fs.BoolVar(&cfg.channelsLast, "channels-last", false, "also run PyTorch malloc-tuned with channels_last")
+	fs.StringVar(&cfg.pkg, "pkg", "./model/", "package holding BenchmarkTrainStep")
+	fs.StringVar(&cfg.coreType, "coretype", "inherit", "OPENBLAS_CORETYPE for our runs: inherit (the environment's), auto (unset, with INCEPTIONLAB_OPENBLAS_AVX512=1: SkylakeX kernels on AVX-512 CPUs) or a core name")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var err error
+	if cfg.shapes, err = parseShapes(shapes); err != nil {
+		return config{}, err
+	}
+	for _, m := range strings.Split(modes, ",") {
+		switch m = strings.TrimSpace(m); m {
+		case "auto", "openblas", "gonum":
+			cfg.blasModes = append(cfg.blasModes, m)
+		default:
+			return config{}, fmt.Errorf("-blas: %q is not one of auto, openblas, gonum", m)
+		}
+	}
+	if cfg.coreType == "" {
+		return config{}, fmt.Errorf("-coretype must be inherit, auto or an OpenBLAS core name, got an empty string")
+	}
+	if cfg.rounds < 1 {
+		return config{}, fmt.Errorf("-rounds must be >= 1, got %d", cfg.rounds)
+	}
+	if cfg.torchSteps < 1 {
+		return config{}, fmt.Errorf("-torch-steps must be >= 1, got %d", cfg.torchSteps)
+	}
+	return cfg, nil
+}

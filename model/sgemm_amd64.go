@@ -1,0 +1,14 @@
+//go:build amd64
+
+package model
+
+import "golang.org/x/sys/cpu"
+
+// hasSgemmKernel reports whether sgemmKernel6x16 can run (AVX2 and FMA, with OS support for YMM state,
+// which x/sys/cpu checks).
+var hasSgemmKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// sgemmKernel6x16 is implemented in sgemm_amd64.s.
+//
+//go:noescape
+func sgemmKernel6x16(kc int, a, b, c *float32, ldc int)
