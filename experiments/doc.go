@@ -47,7 +47,7 @@
 //	train.lr                    > 0, default 3e-4
 //	train.batch_size            > 0, default 32
 //	train.epochs                > 0, default 10
-//	train.early_stop.patience   epochs without improvement before stopping, 0 (default) = off
+//	train.early_stop.patience   epochs without a lower validation loss before stopping, 0 (default) = off
 //	train.threads               0 (default) = all cores
 //	sweep.grid                  key path -> list of values (cartesian product, file order)
 //	sweep.variants              list of named override sets

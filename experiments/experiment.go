@@ -110,7 +110,7 @@ type Train struct {
 	Threads   int       `yaml:"threads"` // 0 = all cores
 }
 
-// EarlyStop stops training when validation accuracy has not improved for Patience epochs.
+// EarlyStop stops training when the validation loss has not improved for Patience epochs.
 type EarlyStop struct {
 	Patience int `yaml:"patience"` // 0 = off
 }
