@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"inceptionlab/experiments"
+	"inceptionlab/model"
 )
 
 func TestTrialDirIsSafeAndUnique(t *testing.T) {
@@ -106,3 +107,19 @@ func TestWriteSummary(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+// TestPaperTablesAgree: experiments (config defaults) and model (the network's defaults) each hold the
+// paper's channel table, since neither may import the other; they must not drift apart.
+func TestPaperTablesAgree(t *testing.T) {
+	e := experiments.Default()
+	got := ModelSpec(e, 1000).Blocks
+	want := model.DefaultBlocks()
+	if len(got) != len(want) {
+		t.Fatalf("experiments has %d blocks, model %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("block %d: experiments %+v, model %+v", i, got[i], want[i])
+		}
+	}
+}

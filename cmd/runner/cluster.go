@@ -197,11 +197,7 @@ func runCluster(ctx context.Context, exp *experiments.Experiment, f *flags, stdo
 // collectAndReport merges every task's shard into -db, prints each trial's outcome and writes the report.
 // It exits 0 only when every trial has a FINISHED run.
 func collectAndReport(ctx context.Context, plan *sweepPlan, f *flags, stdout, stderr io.Writer) int {
-	if err := os.MkdirAll(filepath.Dir(f.db), 0o755); err != nil {
-		fmt.Fprintln(stderr, "runner: creating the database folder:", err)
-		return 1
-	}
-	st, err := tracking.Open(f.db, tracking.Options{})
+	st, err := openStore(f.db)
 	if err != nil {
 		fmt.Fprintln(stderr, "runner:", err)
 		return 1

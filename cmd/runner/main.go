@@ -143,11 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !f.quiet {
 		fmt.Fprintf(stdout, "inceptionlab runner: %s, %d threads, matrix multiply: %s\n", exp.Name, runtime.GOMAXPROCS(0), build.BLAS)
 	}
-	if err := os.MkdirAll(filepath.Dir(f.db), 0o755); err != nil {
-		fmt.Fprintln(stderr, "runner: creating the database folder:", err)
-		return 1
-	}
-	st, err := tracking.Open(f.db, tracking.Options{})
+	st, err := openStore(f.db)
 	if err != nil {
 		fmt.Fprintln(stderr, "runner:", err)
 		return 1
@@ -184,6 +180,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// openStore opens (creating it and its folder if needed) the tracking database.
+func openStore(path string) (*tracking.Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("creating the database folder: %w", err)
+	}
+	return tracking.Open(path, tracking.Options{})
 }
 
 // listTrials prints the expanded sweep in its stable order.
