@@ -363,3 +363,23 @@ func hashOp(op fmt.Stringer) uint32 {
 	fmt.Fprint(h, op.String())
 	return h.Sum32()
 }
+
+// yDyShape is InferShape for element-wise gradient ops of (y, dy): both shapes must be equal, and the
+// gradient has that shape.
+func yDyShape(op fmt.Stringer, in []G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("model: %v: expected 2 input shapes (y, dy), got %d", op, len(in))
+	}
+	y, err := shapeOf(op, in[0], "y")
+	if err != nil {
+		return nil, err
+	}
+	dy, err := shapeOf(op, in[1], "dy")
+	if err != nil {
+		return nil, err
+	}
+	if !y.Eq(dy) {
+		return nil, fmt.Errorf("model: %v: y %s and dy %s must have the same shape", op, fmtShape(y), fmtShape(dy))
+	}
+	return y.Clone(), nil
+}

@@ -38,21 +38,7 @@ func (op reluGradOp) CallsExtern() bool     { return false }
 func (op reluGradOp) OverwritesInput() int  { return -1 }
 
 func (op reluGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("model: %v: expected 2 input shapes (y, dy), got %d", op, len(in))
-	}
-	y, err := shapeOf(op, in[0], "y")
-	if err != nil {
-		return nil, err
-	}
-	dy, err := shapeOf(op, in[1], "dy")
-	if err != nil {
-		return nil, err
-	}
-	if !y.Eq(dy) {
-		return nil, fmt.Errorf("model: %v: y %s and dy %s must have the same shape", op, fmtShape(y), fmtShape(dy))
-	}
-	return y.Clone(), nil
+	return yDyShape(op, in)
 }
 
 func (op reluGradOp) Do(in ...G.Value) (G.Value, error) { return op.run(nil, in) }
