@@ -27,16 +27,12 @@ func (a *app) tag(args []string) error {
 			return usagef("tag: %v", err)
 		}
 	}
-	s, err := a.open(false)
+	s, r, err := a.openRun(false, pos[0])
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	ctx := context.Background()
-	r, err := s.Run(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {
 		keys = append(keys, k)
@@ -61,16 +57,12 @@ func (a *app) delete(args []string) error {
 	if len(pos) != 1 {
 		return usagef("delete takes one run id, got %d arguments", len(pos))
 	}
-	s, err := a.open(false)
+	s, r, err := a.openRun(false, pos[0])
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	ctx := context.Background()
-	r, err := s.Run(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	arts, err := s.Artifacts(ctx, r.ID)
 	if err != nil {
 		return err

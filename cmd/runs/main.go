@@ -14,6 +14,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -156,6 +157,21 @@ func (a *app) open(readOnly bool) (*tracking.Store, error) {
 		s, err = tracking.Open(a.db, tracking.Options{Now: a.now, ReadOnly: true})
 	}
 	return s, err
+}
+
+// openRun opens the database (see open) and resolves id (or an unambiguous prefix) to its run. The
+// caller closes the store.
+func (a *app) openRun(readOnly bool, id string) (*tracking.Store, tracking.RunSummary, error) {
+	s, err := a.open(readOnly)
+	if err != nil {
+		return nil, tracking.RunSummary{}, err
+	}
+	r, err := s.Run(context.Background(), id)
+	if err != nil {
+		s.Close()
+		return nil, tracking.RunSummary{}, err
+	}
+	return s, r, nil
 }
 
 // keyValues parses key=value arguments.

@@ -21,16 +21,12 @@ func (a *app) show(args []string) error {
 	if len(pos) != 1 {
 		return usagef("show takes one run id, got %d arguments", len(pos))
 	}
-	s, err := a.open(true)
+	s, r, err := a.openRun(true, pos[0])
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	ctx := context.Background()
-	r, err := s.Run(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	epochs, err := s.Epochs(ctx, r.ID)
 	if err != nil {
 		return err
