@@ -65,17 +65,45 @@ func (a *Adam) Update(lr float64, params []*tensor.Dense, grads [][]float32) {
 				}
 				c := chunks[k]
 				w := params[c.i].Data().([]float32)[c.lo:c.hi]
-				g, m, v := grads[c.i][c.lo:c.hi], a.M[c.i][c.lo:c.hi], a.V[c.i][c.lo:c.hi]
-				for j := range w {
-					gj := g[j]
-					m[j] = b1*m[j] + (1-b1)*gj
-					v[j] = b2*v[j] + (1-b2)*gj*gj
-					w[j] -= lrT * m[j] / (float32(math.Sqrt(float64(v[j]))) + eps)
-				}
+				adamStep(w, grads[c.i][c.lo:c.hi], a.M[c.i][c.lo:c.hi], a.V[c.i][c.lo:c.hi], b1, b2, eps, lrT)
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// adamStep applies the update to one run of parameters w with gradients g and moments m, v (all the same
+// length), using the vector kernel for the multiple-of-8 prefix when the CPU has one and adamChunk for the
+// rest; the result is bit-identical to adamChunk on the whole run.
+func adamStep(w, g, m, v []float32, b1, b2, eps, lrT float32) {
+	n := len(w)
+	g, m, v = g[:n], m[:n], v[:n]
+	n8 := 0
+	if hasAdamKernel {
+		n8 = n &^ 7
+	}
+	if n8 > 0 {
+		adamKernelAVX2(&w[0], &g[0], &m[0], &v[0], n8, b1, 1-b1, b2, 1-b2, eps, lrT)
+	}
+	adamChunk(w[n8:], g[n8:], m[n8:], v[n8:], b1, b2, eps, lrT)
+}
+
+// adamChunk is the plain Go update loop, the fallback and the reference for the vector kernel: for every j,
+//
+//	m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;  w -= lrT*m / (sqrt(v) + eps)
+//
+// with every operation rounded to float32 on its own. The explicit conversions say so: without them the
+// compiler may fuse a multiply and an add (it does for GOAMD64=v3 and on arm64), which changes the result.
+// The float32 square root goes through float64, which rounds the same as a float32 square root would.
+func adamChunk(w, g, m, v []float32, b1, b2, eps, lrT float32) {
+	c1, c2 := 1-b1, 1-b2
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for j := range w {
+		gj := g[j]
+		m[j] = float32(b1*m[j]) + float32(c1*gj)
+		v[j] = float32(b2*v[j]) + float32(float32(c2*gj)*gj)
+		w[j] -= float32(lrT*m[j]) / (float32(math.Sqrt(float64(v[j]))) + eps)
+	}
 }
 
 // stateTensors returns the moment estimates as named tensors ("adam/m/<param>", "adam/v/<param>") and the

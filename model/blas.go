@@ -14,8 +14,8 @@ import (
 //   - OpenBLAS, loaded at run time with dlopen (no cgo, no build tag) when libopenblas is installed
 //     (Debian: apt-get install libopenblas0). It is switched to one thread per call: the kernels split
 //     work across cores themselves, so OpenBLAS threads would only oversubscribe the CPU.
-//   - otherwise a pure-Go GEMM around an AVX2/FMA assembly micro-kernel (sgemm.go) for float32 on CPUs
-//     that have AVX2 and FMA, and gonum's pure-Go BLAS for the rest (float64, other CPUs).
+//   - otherwise a pure-Go GEMM around an assembly micro-kernel (sgemm.go; AVX-512 or AVX2/FMA) for
+//     float32 on CPUs that have one of those, and gonum's pure-Go BLAS for the rest (float64, other CPUs).
 //
 // The environment variable INCEPTIONLAB_BLAS selects the back end: "auto" (default: OpenBLAS if it
 // loads), "openblas" (the same, but BLASName reports why it did not load) or "gonum" (never load
@@ -67,13 +67,14 @@ func resolveBLAS(mode, libPath string) *blasBackend {
 // pureGoBLAS is the fallback without OpenBLAS: float32 products through the AVX2/FMA kernel of sgemm.go
 // when the CPU has it, everything else through gonum. why ends the reported name.
 func pureGoBLAS(why string) *blasBackend {
-	if !hasSgemmKernel {
+	uk, ok := bestSgemmKernel()
+	if !ok {
 		return gonumBLAS("gonum pure-Go BLAS " + why)
 	}
-	b := gonumBLAS("pure-Go AVX2/FMA SGEMM kernel, gonum for float64 " + why)
+	b := gonumBLAS("pure-Go " + uk.name + " SGEMM kernel, gonum for float64 " + why)
 	b.sgemm = func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, bm []float32, ldb int, beta float32, c []float32, ldc int) {
 		checkGemm(tA, tB, m, n, k, len(a), lda, len(bm), ldb, len(c), ldc)
-		sgemmPacked(tA, tB, m, n, k, alpha, a, lda, bm, ldb, beta, c, ldc)
+		sgemmPacked(uk, tA, tB, m, n, k, alpha, a, lda, bm, ldb, beta, c, ldc)
 	}
 	return b
 }

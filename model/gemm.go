@@ -99,6 +99,9 @@ func checkGemm(tA, tB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
 
 // scaleRows sets C = beta*C for an m x n row-major C (the GEMM result when k == 0 or alpha == 0).
 func scaleRows[T opFloat](m, n int, beta T, c []T, ldc int) {
+	if beta == 1 {
+		return
+	}
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
 		if beta == 0 {

@@ -39,7 +39,7 @@ type gemmCase struct {
 
 func gemmCases() []gemmCase {
 	var cs []gemmCase
-	for _, dims := range [][3]int{{1, 1, 1}, {1, 7, 3}, {5, 1, 9}, {3, 4, 0}, {17, 33, 15}, {16, 16, 16}, {64, 1, 70}, {31, 129, 65}, {2, 300, 5}, {97, 35, 513}, {7, 17, 257}, {6, 16, 256}, {12, 32, 1}} {
+	for _, dims := range [][3]int{{1, 1, 1}, {1, 7, 3}, {5, 1, 9}, {3, 4, 0}, {17, 33, 15}, {16, 16, 16}, {64, 1, 70}, {31, 129, 65}, {2, 300, 5}, {97, 35, 513}, {7, 17, 257}, {6, 16, 256}, {12, 32, 1}, {6, 32, 256}, {18, 64, 40}} {
 		for _, tA := range []bool{false, true} {
 			for _, tB := range []bool{false, true} {
 				for _, pad := range []int{0, 3} {
@@ -108,11 +108,27 @@ func testBackend(t *testing.T, be *blasBackend) {
 
 func TestGemmGonum(t *testing.T) { testBackend(t, gonumBLAS("gonum")) }
 
+// TestGemmPureGoKernel checks each assembly micro-kernel this CPU runs through the packed GEMM.
 func TestGemmPureGoKernel(t *testing.T) {
-	if !hasSgemmKernel {
-		t.Skip("CPU without AVX2/FMA: the pure-Go fallback is gonum, covered by TestGemmGonum")
+	for _, c := range []struct {
+		uk  sgemmMicro
+		has bool
+	}{{sgemmAVX2, hasSgemmKernel}, {sgemmAVX512, hasSgemmKernel512}} {
+		t.Run(c.uk.name, func(t *testing.T) {
+			if !c.has {
+				t.Skipf("CPU without %s", c.uk.name)
+			}
+			be := gonumBLAS(c.uk.name)
+			be.sgemm = func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, cm []float32, ldc int) {
+				checkGemm(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(cm), ldc)
+				sgemmPacked(c.uk, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, cm, ldc)
+			}
+			testBackend(t, be)
+		})
 	}
-	testBackend(t, pureGoBLAS("(test)"))
+	if !hasSgemmKernel {
+		t.Log("CPU without AVX2/FMA: the pure-Go fallback is gonum, covered by TestGemmGonum")
+	}
 }
 
 func TestGemmOpenBLAS(t *testing.T) {
@@ -151,5 +167,46 @@ func TestResolveBLAS(t *testing.T) {
 				t.Errorf("fallback sgemm 2*3 = %v", c[0])
 			}
 		})
+	}
+}
+
+// BenchmarkGemm times float32 products of convolution-like shapes (m = filters, n = columns, k = C*K*K)
+// on every back end this machine has, in GFLOP/s.
+func BenchmarkGemm(b *testing.B) {
+	backends := []*blasBackend{}
+	for _, uk := range []struct {
+		uk  sgemmMicro
+		has bool
+	}{{sgemmAVX2, hasSgemmKernel}, {sgemmAVX512, hasSgemmKernel512}} {
+		if uk.has {
+			be := gonumBLAS("go-" + strings.ReplaceAll(uk.uk.name, "/", "-"))
+			k := uk.uk
+			be.sgemm = func(tA, tB bool, m, n, kk int, alpha float32, a []float32, lda int, bm []float32, ldb int, beta float32, c []float32, ldc int) {
+				sgemmPacked(k, tA, tB, m, n, kk, alpha, a, lda, bm, ldb, beta, c, ldc)
+			}
+			backends = append(backends, be)
+		}
+	}
+	if be, err := loadOpenBLAS(""); err == nil {
+		be.name = "openblas"
+		backends = append(backends, be)
+	}
+	for _, d := range [][3]int{{64, 512, 576}, {128, 512, 864}, {128, 784, 864}, {64, 784, 192}, {96, 3136, 576}, {1024, 1024, 1024}} {
+		m, n, k := d[0], d[1], d[2]
+		a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		for i := range a {
+			a[i] = float32(i%7) - 3
+		}
+		for i := range bm {
+			bm[i] = float32(i%5) - 2
+		}
+		for _, be := range backends {
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, be.name), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					be.sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+				}
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

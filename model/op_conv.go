@@ -250,24 +250,6 @@ func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int)
 	}
 }
 
-// biasAct sets dst = relu?(src + bias); dst and src may be the same slice.
-func biasAct[T opFloat](dst, src []T, bias T, relu bool) {
-	dst = dst[:len(src)]
-	if relu {
-		for i, v := range src {
-			if v += bias; v > 0 {
-				dst[i] = v
-			} else {
-				dst[i] = 0
-			}
-		}
-		return
-	}
-	for i, v := range src {
-		dst[i] = v + bias
-	}
-}
-
 // gatherSamples copies rows x p blocks of ns samples (each sample rows*p contiguous values starting at
 // src[n*rows*p]) into the rows x (ns*p) matrix dst, sample j in columns [j*p, (j+1)*p).
 func gatherSamples[T opFloat](src, dst []T, ns, rows, p int) {

@@ -109,11 +109,10 @@ func denseForward[T opFloat](n, in, out int, x, w, b, y []T, relu bool) {
 	for i := 0; i < n; i++ {
 		row := y[i*out : (i+1)*out]
 		for j := range row {
-			v := row[j] + b[j]
-			if relu && v < 0 {
-				v = 0
-			}
-			row[j] = v
+			row[j] += b[j]
+		}
+		if relu {
+			biasAct(row, row, 0, true)
 		}
 	}
 }

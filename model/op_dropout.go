@@ -107,18 +107,6 @@ func (op *dropoutOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	return y, nil
 }
 
-// applyMask sets out = in*scale where mask, else 0.
-func applyMask[T opFloat](mask []bool, scale float64, in, out []T) {
-	s := T(scale)
-	for i, keep := range mask {
-		if keep {
-			out[i] = in[i] * s
-		} else {
-			out[i] = 0
-		}
-	}
-}
-
 func (op *dropoutOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("model: %v: SymDiff expects 1 input, got %d", op, len(inputs))

@@ -242,9 +242,14 @@ func maxPoolPlane[T opFloat](g poolGeom, plane, out []T, idx []int32, hv, hc []T
 			c0 = max(c0, 0)
 			best, at := row[c0], c0
 			for c := c0 + 1; c < c1; c++ {
-				if v := row[c]; v > best {
-					best, at = v, c
+				// Branch-free (a conditional move and a max): the comparisons of a window's values
+				// are unpredictable. The same result as "if v > best { best, at = v, c }" for
+				// non-NaN values.
+				v := row[c]
+				if v > best {
+					at = c
 				}
+				best = max(best, v)
 			}
 			hvr[j], hcr[j] = best, T(at)
 		}
@@ -258,9 +263,7 @@ func maxPoolPlane[T opFloat](g poolGeom, plane, out []T, idx []int32, hv, hc []T
 		if idx == nil {
 			for r := r0 + 1; r < r1; r++ {
 				for j, v := range hv[r*g.ow : (r+1)*g.ow] {
-					if v > o[j] {
-						o[j] = v
-					}
+					o[j] = max(o[j], v)
 				}
 			}
 			continue
@@ -272,9 +275,11 @@ func maxPoolPlane[T opFloat](g poolGeom, plane, out []T, idx []int32, hv, hc []T
 		for r := r0 + 1; r < r1; r++ {
 			hcr := hc[r*g.ow : (r+1)*g.ow]
 			for j, v := range hv[r*g.ow : (r+1)*g.ow] {
+				cur, c := ix[j], int32(r*g.w+int(hcr[j]))
 				if v > o[j] {
-					o[j], ix[j] = v, int32(r*g.w+int(hcr[j]))
+					cur = c
 				}
+				ix[j], o[j] = cur, max(o[j], v)
 			}
 		}
 	}

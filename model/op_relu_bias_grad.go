@@ -66,19 +66,6 @@ func (op reluGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	return dz, nil
 }
 
-func maskPositive[T opFloat](y, dy, dz []T) {
-	parallelRange(len(y), 1, func(lo, hi int) {
-		dyr, dzr := dy[lo:hi], dz[lo:hi]
-		for i, v := range y[lo:hi] {
-			if v > 0 {
-				dzr[i] = dyr[i]
-			} else {
-				dzr[i] = 0
-			}
-		}
-	})
-}
-
 // biasGradOp sums dz (N, O, ...) of rank dims over every axis but 1: the gradient of a per-channel bias.
 type biasGradOp struct {
 	dims int

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"fmt"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -73,27 +72,6 @@ func BenchmarkConvBackward(b *testing.B) {
 				}
 			}
 			b.ReportMetric(4*bc.macs()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-	}
-}
-
-// BenchmarkGemm measures the GEMM routed through gemm.go on the 3x3 conv's per-sample product.
-func BenchmarkGemm(b *testing.B) {
-	for _, dims := range [][3]int{{128, 784, 864}, {64, 784, 192}} {
-		m, n, k := dims[0], dims[1], dims[2]
-		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
-			a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
-			for i := range a {
-				a[i] = float32(i%7) - 3
-			}
-			for i := range bb {
-				bb[i] = float32(i%5) - 2
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				gemm(false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
-			}
-			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }

@@ -1,56 +1,99 @@
 package model
 
-// A pure-Go single-precision GEMM around an AVX2/FMA micro-kernel (sgemm_amd64.s), used when OpenBLAS is
-// not available: the structure of GotoBLAS/BLIS in its simplest form. B is packed in panels of
-// sgemmNR columns and A (scaled by alpha) in panels of sgemmMR rows, one sgemmKC-deep slice of the k
-// dimension at a time, so the micro-kernel streams both from contiguous memory; it keeps a 6x16 block
-// of C in twelve YMM registers. Tiles at the right and bottom edges go through a small buffer.
+// A pure-Go single-precision GEMM around an assembly micro-kernel (sgemm_amd64.s), used when OpenBLAS is
+// not available: the structure of GotoBLAS/BLIS in its simplest form. B is packed in panels of nr
+// columns and A (scaled by alpha) in panels of sgemmMR rows, one sgemmKC-deep slice of the k dimension
+// at a time, so the micro-kernel streams both from contiguous memory. Two kernels: AVX-512 keeps a 6x32
+// block of C in twelve ZMM registers, AVX2/FMA a 6x16 block in twelve YMM registers. Tiles at the right
+// and bottom edges go through a small buffer.
 
 const (
-	sgemmMR = 6   // rows of a micro-tile
-	sgemmNR = 16  // columns of a micro-tile
-	sgemmKC = 256 // depth of one packed slice
-	sgemmMC = 96  // rows of A packed at once (a multiple of sgemmMR; ~96 KB, about L2 size)
+	sgemmMR    = 6   // rows of a micro-tile
+	sgemmMaxNR = 32  // the widest micro-tile
+	sgemmKC    = 256 // depth of one packed slice
+	sgemmMC    = 96  // rows of A packed at once (a multiple of sgemmMR; ~96 KB, about L2 size)
 )
 
-// sgemmPacked computes C = alpha*op(A)*op(B) + beta*C (row-major) with the micro-kernel. The caller has
-// checked the operands (checkGemm) and that hasSgemmKernel is true.
-func sgemmPacked(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if beta != 1 {
-		scaleRows(m, n, beta, c, ldc)
-	}
-	if k == 0 || alpha == 0 || m == 0 || n == 0 {
+// sgemmMicro names a micro-kernel by its width: C[0:sgemmMR, 0:nr] = A-panel (kc x sgemmMR) times
+// B-panel (kc x nr), added to C when acc is true.
+type sgemmMicro struct {
+	name string
+	nr   int
+}
+
+var (
+	sgemmAVX2   = sgemmMicro{"AVX2/FMA", 16}
+	sgemmAVX512 = sgemmMicro{"AVX-512", 32}
+)
+
+// run calls the kernel directly (not through a func value, which would make the compiler move the
+// edge-tile buffer of sgemmPacked to the heap on every call).
+func (uk sgemmMicro) run(kc int, a, b, c *float32, ldc int, acc bool) {
+	if uk.nr == 32 {
+		sgemmKernel6x32(kc, a, b, c, ldc, acc)
 		return
 	}
-	panels := (n + sgemmNR - 1) / sgemmNR
-	bBuf := getScratch[float32](min(k, sgemmKC) * panels * sgemmNR)
+	sgemmKernel6x16(kc, a, b, c, ldc, acc)
+}
+
+// bestSgemmKernel returns the fastest micro-kernel this CPU runs, or false when it runs none.
+func bestSgemmKernel() (sgemmMicro, bool) {
+	switch {
+	case hasSgemmKernel512:
+		return sgemmAVX512, true
+	case hasSgemmKernel:
+		return sgemmAVX2, true
+	}
+	return sgemmMicro{}, false
+}
+
+// sgemmPacked computes C = alpha*op(A)*op(B) + beta*C (row-major) with the micro-kernel uk. The caller
+// has checked the operands (checkGemm) and that the CPU runs uk.
+func sgemmPacked(uk sgemmMicro, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	nr := uk.nr
+	if k == 0 || alpha == 0 || m == 0 || n == 0 {
+		scaleRows(m, n, beta, c, ldc)
+		return
+	}
+	if beta != 0 && beta != 1 {
+		scaleRows(m, n, beta, c, ldc)
+	}
+	panels := (n + nr - 1) / nr
+	bBuf := getScratch[float32](min(k, sgemmKC) * panels * nr)
 	aBuf := getScratch[float32](min(k, sgemmKC) * sgemmMC)
 	defer putScratch(bBuf)
 	defer putScratch(aBuf)
 	bp, ap := *bBuf, *aBuf
-	var edge [sgemmMR * sgemmNR]float32
+	var edge [sgemmMR * sgemmMaxNR]float32
 	for p0 := 0; p0 < k; p0 += sgemmKC {
 		kc := min(sgemmKC, k-p0)
-		packB(tB, b, ldb, p0, kc, n, bp)
+		// With beta == 0 the first slice overwrites C (which is never read, so NaNs in it vanish, as
+		// BLAS specifies); every other slice adds to it.
+		acc := beta != 0 || p0 > 0
+		packB(tB, b, ldb, p0, kc, n, nr, bp)
 		for i0 := 0; i0 < m; i0 += sgemmMC {
 			mc := min(sgemmMC, m-i0)
 			packA(tA, a, lda, i0, mc, p0, kc, alpha, ap)
 			for jp := 0; jp < panels; jp++ {
-				j0 := jp * sgemmNR
-				nw := min(sgemmNR, n-j0)
-				bpan := bp[jp*kc*sgemmNR:]
+				j0 := jp * nr
+				nw := min(nr, n-j0)
+				bpan := bp[jp*kc*nr:]
 				for r0 := 0; r0 < mc; r0 += sgemmMR {
 					mh := min(sgemmMR, mc-r0)
 					apan := ap[r0*kc:]
-					if mh == sgemmMR && nw == sgemmNR {
-						sgemmKernel6x16(kc, &apan[0], &bpan[0], &c[(i0+r0)*ldc+j0], ldc)
+					if mh == sgemmMR && nw == nr {
+						uk.run(kc, &apan[0], &bpan[0], &c[(i0+r0)*ldc+j0], ldc, acc)
 						continue
 					}
-					clear(edge[:])
-					sgemmKernel6x16(kc, &apan[0], &bpan[0], &edge[0], sgemmNR)
+					uk.run(kc, &apan[0], &bpan[0], &edge[0], nr, false)
 					for r := 0; r < mh; r++ {
 						row := c[(i0+r0+r)*ldc+j0:][:nw]
-						for q, v := range edge[r*sgemmNR : r*sgemmNR+nw] {
+						e := edge[r*nr : r*nr+nw]
+						if !acc {
+							copy(row, e)
+							continue
+						}
+						for q, v := range e {
 							row[q] += v
 						}
 					}
@@ -60,16 +103,16 @@ func sgemmPacked(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, 
 	}
 }
 
-// packB copies rows [p0, p0+kc) of op(B) (k x n) into panels of sgemmNR columns: panel j holds kc groups
-// of sgemmNR values, zero beyond column n.
-func packB(tB bool, b []float32, ldb, p0, kc, n int, bp []float32) {
-	panels := (n + sgemmNR - 1) / sgemmNR
+// packB copies rows [p0, p0+kc) of op(B) (k x n) into panels of nr columns: panel j holds kc groups of
+// nr values, zero beyond column n.
+func packB(tB bool, b []float32, ldb, p0, kc, n, nr int, bp []float32) {
+	panels := (n + nr - 1) / nr
 	for jp := 0; jp < panels; jp++ {
-		j0 := jp * sgemmNR
-		nw := min(sgemmNR, n-j0)
-		dst := bp[jp*kc*sgemmNR : (jp+1)*kc*sgemmNR]
+		j0 := jp * nr
+		nw := min(nr, n-j0)
+		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
 		for p := 0; p < kc; p++ {
-			d := dst[p*sgemmNR : (p+1)*sgemmNR]
+			d := dst[p*nr : (p+1)*nr]
 			if !tB {
 				copy(d[:nw], b[(p0+p)*ldb+j0:][:nw])
 			} else {
