@@ -333,6 +333,10 @@ type outSlot struct {
 	// (a pointer to its first element), read by the gradient op (op_pool_max.go).
 	idx    []int32
 	idxSrc any
+
+	// A convolution's column matrices of the last forward run, kept for its filter gradient when the
+	// convolution batches samples (small maps, see convChunkCols) and has a gradient (op_conv.go).
+	cols *colCache
 }
 
 // owned is embedded in the ops with large outputs. Builders give every node's op its own slot

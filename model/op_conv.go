@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"hash"
+	"sync"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -149,12 +150,63 @@ func (op conv2dOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	var cache *colCache
+	if s := op.outSlot(); s != nil && g.chunk() > 1 {
+		cache = s.cols // set by SymDiff: only ops with a filter gradient keep their columns
+	}
 	if t[0].Dtype() == tensor.Float32 {
-		convForward(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](t[2]), sliceOf[float32](y), op.relu, g.chunk())
+		x := sliceOf[float32](t[0])
+		cols := cacheBuffer[float32](cache, g.ckk()*g.p()*g.n)
+		convForward(g, x, sliceOf[float32](t[1]), sliceOf[float32](t[2]), sliceOf[float32](y), op.relu, g.chunk(), cols)
+		cache.record(&x[0])
 	} else {
-		convForward(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](t[2]), sliceOf[float64](y), op.relu, g.chunk())
+		x := sliceOf[float64](t[0])
+		cols := cacheBuffer[float64](cache, g.ckk()*g.p()*g.n)
+		convForward(g, x, sliceOf[float64](t[1]), sliceOf[float64](t[2]), sliceOf[float64](y), op.relu, g.chunk(), cols)
+		cache.record(&x[0])
 	}
 	return y, nil
+}
+
+// colCache keeps the column matrices a batched convolution's forward pass built (one per chunk of
+// samples, in order) so that its filter gradient, dW = sum dZ col^T, does not build them again. It costs
+// C*K*K*OH*OW*N values per convolution, and only convolutions that batch samples (maps under
+// convChunkCols positions) keep one: at 32x32, batch 128, about 80 MB for the whole network.
+type colCache struct {
+	buf any // []float32 or []float64
+	src any // &x[0] of the input the columns were built from; nil while they are not valid
+}
+
+// cacheBuffer returns c's buffer resized to n values and marks it not valid; nil when c is nil.
+func cacheBuffer[T opFloat](c *colCache, n int) []T {
+	if c == nil {
+		return nil
+	}
+	b, _ := c.buf.([]T)
+	if cap(b) < n {
+		b = make([]T, n)
+	}
+	b = b[:n]
+	c.buf, c.src = b, nil
+	return b
+}
+
+// record marks the columns as built from the input starting at src.
+func (c *colCache) record(src any) {
+	if c != nil {
+		c.src = src
+	}
+}
+
+// columnsFor returns the columns built from the input starting at src, or nil.
+func columnsFor[T opFloat](c *colCache, src any, n int) []T {
+	if c == nil || c.src != src {
+		return nil
+	}
+	if b, ok := c.buf.([]T); ok && len(b) == n {
+		return b
+	}
+	return nil
 }
 
 func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
@@ -173,7 +225,14 @@ func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: input gradient: %w", op, err)
 	}
-	dw, err := G.ApplyOp(convFilterGradOp{stride: op.stride, pad: op.pad, k: k, owned: newOwned()}, x, dz)
+	var cols *colCache
+	if s := op.outSlot(); s != nil {
+		if s.cols == nil {
+			s.cols = new(colCache)
+		}
+		cols = s.cols
+	}
+	dw, err := G.ApplyOp(convFilterGradOp{stride: op.stride, pad: op.pad, k: k, cols: cols, owned: newOwned()}, x, dz)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: filter gradient: %w", op, err)
 	}
@@ -201,10 +260,12 @@ func (g convGeom) chunk() int {
 }
 
 // convForward computes y = relu?(conv(x, w) + b) for the whole batch, s samples per GEMM (g.chunk()).
-func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int) {
+// When s > 1 and cols is not nil (C*K*K*OH*OW*N values), the column matrices are built there, chunk
+// after chunk, and left for the filter gradient.
+func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols []T) {
 	ckk, p := g.ckk(), g.p()
 	if s > 1 {
-		convForwardChunked(g, x, w, b, y, relu, s)
+		convForwardChunked(g, x, w, b, y, relu, s, cols)
 		return
 	}
 	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
@@ -227,7 +288,7 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int) {
 
 // convForwardChunked runs the forward pass s samples per GEMM: im2col of each sample into its own
 // column block, one GEMM split across the cores, then bias, ReLU and the scatter to NCHW in one pass.
-func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int) {
+func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cache []T) {
 	ckk, p := g.ckk(), g.p()
 	colBuf, outBuf := getScratch[T](ckk*s*p), getScratch[T](g.o*s*p)
 	defer putScratch(colBuf)
@@ -236,6 +297,9 @@ func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int)
 	for n0 := 0; n0 < g.n; n0 += s {
 		ns := min(s, g.n-n0)
 		cols := ns * p
+		if cache != nil {
+			col = cache[n0*ckk*p : (n0+ns)*ckk*p]
+		}
 		parallelSamples(ns, workersFor(ns), func(_, j int) {
 			n := n0 + j
 			im2col(g, x[n*g.inSize():(n+1)*g.inSize()], col, cols, j*p)
@@ -288,6 +352,10 @@ func im2col[T opFloat](g convGeom, xn, col []T, ld, off int) {
 		for c := 0; c < g.c; c++ {
 			copySmall(col[c*ld+off:][:p], xn[c*p:(c+1)*p])
 		}
+		return
+	}
+	if p < convChunkCols {
+		im2colGather(g, xn, col, ld, off)
 		return
 	}
 	for c := 0; c < g.c; c++ {
@@ -361,6 +429,10 @@ func col2im[T opFloat](g convGeom, col []T, ld, off int, dxn []T) {
 		}
 		return
 	}
+	if p < convChunkCols {
+		col2imScatter(g, col, ld, off, dxn)
+		return
+	}
 	clear(dxn)
 	for c := 0; c < g.c; c++ {
 		plane := dxn[c*g.h*g.w : (c+1)*g.h*g.w]
@@ -391,6 +463,94 @@ func col2im[T opFloat](g convGeom, col []T, ld, off int, dxn []T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// Small maps (fewer than convChunkCols output positions) build and reduce their column matrices through
+// a zero-padded copy of each input plane and a table of where every column entry comes from in it. A
+// row of the column matrix is then a gather of a few values with no bounds or padding tests, instead
+// of the row-wise copies and clears above, whose per-call costs dominate when a map row is 2-8 values.
+
+// tapGeom is the part of a convolution's geometry that fixes its gather table.
+type tapGeom struct{ h, w, k, stride, pt, pb, pl, pr, oh, ow int }
+
+// padW is the row length of the zero-padded input plane; padSize its number of values.
+func (t tapGeom) padW() int    { return t.w + t.pl + t.pr }
+func (t tapGeom) padSize() int { return (t.h + t.pt + t.pb) * t.padW() }
+
+var tapTables sync.Map // tapGeom -> []int32
+
+// tapTable returns, for every kernel tap (kh, kw) and output position (oh, ow), in that order, the index
+// of the input value it reads in the zero-padded plane.
+func tapTable(g convGeom) []int32 {
+	key := tapGeom{g.h, g.w, g.k, g.stride, g.pt, g.pb, g.pl, g.pr, g.oh, g.ow}
+	if v, ok := tapTables.Load(key); ok {
+		return v.([]int32)
+	}
+	wp := key.padW()
+	tbl := make([]int32, 0, g.k*g.k*g.p())
+	for kh := 0; kh < g.k; kh++ {
+		for kw := 0; kw < g.k; kw++ {
+			for oh := 0; oh < g.oh; oh++ {
+				for ow := 0; ow < g.ow; ow++ {
+					tbl = append(tbl, int32((oh*g.stride+kh)*wp+ow*g.stride+kw))
+				}
+			}
+		}
+	}
+	v, _ := tapTables.LoadOrStore(key, tbl)
+	return v.([]int32)
+}
+
+// padPlane copies the (H, W) plane into the interior of the zero-padded plane pad, whose border it
+// leaves alone (zero: pad comes cleared from padScratch and only the interior is ever written).
+func padPlane[T opFloat](g convGeom, plane, pad []T) {
+	wp := g.w + g.pl + g.pr
+	for r := 0; r < g.h; r++ {
+		copySmall(pad[(r+g.pt)*wp+g.pl:][:g.w], plane[r*g.w:(r+1)*g.w])
+	}
+}
+
+// im2colGather is im2col for small maps (see tapTable).
+func im2colGather[T opFloat](g convGeom, xn, col []T, ld, off int) {
+	p, kk := g.p(), g.k*g.k
+	tbl := tapTable(g)
+	buf := getScratch[T](tapGeom{h: g.h, w: g.w, pt: g.pt, pb: g.pb, pl: g.pl, pr: g.pr}.padSize())
+	defer putScratch(buf)
+	pad := *buf
+	clear(pad)
+	for c := 0; c < g.c; c++ {
+		padPlane(g, xn[c*g.h*g.w:(c+1)*g.h*g.w], pad)
+		for tap := 0; tap < kk; tap++ {
+			row := col[(c*kk+tap)*ld+off:][:p]
+			for i, j := range tbl[tap*p : (tap+1)*p] {
+				row[i] = pad[j]
+			}
+		}
+	}
+}
+
+// col2imScatter is col2im for small maps: the column gradients are added into a zero-padded plane
+// through the gather table, whose interior is then the sample's input gradient.
+func col2imScatter[T opFloat](g convGeom, col []T, ld, off int, dxn []T) {
+	p, kk := g.p(), g.k*g.k
+	tbl := tapTable(g)
+	wp := g.w + g.pl + g.pr
+	buf := getScratch[T](tapGeom{h: g.h, w: g.w, pt: g.pt, pb: g.pb, pl: g.pl, pr: g.pr}.padSize())
+	defer putScratch(buf)
+	pad := *buf
+	for c := 0; c < g.c; c++ {
+		clear(pad)
+		for tap := 0; tap < kk; tap++ {
+			row := col[(c*kk+tap)*ld+off:][:p]
+			for i, j := range tbl[tap*p : (tap+1)*p] {
+				pad[j] += row[i]
+			}
+		}
+		plane := dxn[c*g.h*g.w : (c+1)*g.h*g.w]
+		for r := 0; r < g.h; r++ {
+			copySmall(plane[r*g.w:(r+1)*g.w], pad[(r+g.pt)*wp+g.pl:][:g.w])
 		}
 	}
 }

@@ -63,23 +63,40 @@ func TestConvChunking(t *testing.T) {
 		wantY, _, _ := naiveConv(x, g.n, g.c, g.h, g.w, wt, g.o, g.k, b, g.stride, tc.pad, true)
 		wantDx, wantDw := naiveConvGrads(g, x, wt, dz)
 		for _, s := range []int{1, 2, 3, g.n} {
-			t.Run(fmt.Sprintf("%dx%dx%dx%d_o%d_k%d_s%d_pad%v/chunk%d", g.n, g.c, g.h, g.w, g.o, g.k, g.stride, tc.pad, s), func(t *testing.T) {
-				y := make([]float64, len(wantY))
-				for i := range y {
-					y[i] = 1e300 // stale contents must be overwritten
+			for _, keep := range []bool{false, true} {
+				name := fmt.Sprintf("%dx%dx%dx%d_o%d_k%d_s%d_pad%v/chunk%d", g.n, g.c, g.h, g.w, g.o, g.k, g.stride, tc.pad, s)
+				if keep {
+					name += "/cached-columns"
 				}
-				convForward(g, x, wt, b, y, true, s)
-				assertClose(t, y, wantY, 1e-12)
-				dx := make([]float64, len(wantDx))
-				convBackwardData(g, dz, wt, dx, s)
-				assertClose(t, dx, wantDx, 1e-12)
-				dw := make([]float64, len(wantDw))
-				for i := range dw {
-					dw[i] = 1e300
-				}
-				convBackwardFilter(g, x, dz, dw, s)
-				assertClose(t, dw, wantDw, 1e-12)
-			})
+				t.Run(name, func(t *testing.T) {
+					var cols []float64
+					if keep { // the forward pass builds every chunk's columns there, the filter gradient reads them
+						cols = make([]float64, g.ckk()*g.p()*g.n)
+						for i := range cols {
+							cols[i] = 1e300
+						}
+					}
+					y := make([]float64, len(wantY))
+					for i := range y {
+						y[i] = 1e300 // stale contents must be overwritten
+					}
+					convForward(g, x, wt, b, y, true, s, cols)
+					assertClose(t, y, wantY, 1e-12)
+					dx := make([]float64, len(wantDx))
+					convBackwardData(g, dz, wt, dx, s)
+					assertClose(t, dx, wantDx, 1e-12)
+					dw := make([]float64, len(wantDw))
+					for i := range dw {
+						dw[i] = 1e300
+					}
+					xIn := x
+					if keep && s > 1 {
+						xIn = make([]float64, len(x)) // the columns, not x, must be what is read
+					}
+					convBackwardFilter(g, xIn, dz, dw, s, cols)
+					assertClose(t, dw, wantDw, 1e-12)
+				})
+			}
 		}
 	}
 }

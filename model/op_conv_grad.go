@@ -127,6 +127,7 @@ type convFilterGradOp struct {
 	stride int
 	pad    [4]int
 	k      int
+	cols   *colCache // the forward op's columns (nil: build them here)
 	owned
 }
 
@@ -195,10 +196,13 @@ func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) 
 	if err != nil {
 		return nil, err
 	}
+	n := g.ckk() * g.p() * g.n
 	if t[0].Dtype() == tensor.Float32 {
-		convBackwardFilter(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dw), g.chunk())
+		x := sliceOf[float32](t[0])
+		convBackwardFilter(g, x, sliceOf[float32](t[1]), sliceOf[float32](dw), g.chunk(), columnsFor[float32](op.cols, &x[0], n))
 	} else {
-		convBackwardFilter(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dw), g.chunk())
+		x := sliceOf[float64](t[0])
+		convBackwardFilter(g, x, sliceOf[float64](t[1]), sliceOf[float64](dw), g.chunk(), columnsFor[float64](op.cols, &x[0], n))
 	}
 	return dw, nil
 }
@@ -206,8 +210,8 @@ func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) 
 // convBackwardFilter computes dw = sum_n dZ_n col_n^T. Per-sample kernels accumulate into one buffer per
 // worker, summed in worker order at the end; batched kernels (small maps, see convChunkCols) run one GEMM
 // per chunk with the cores splitting dw's rows. Both orders are fixed for a given GOMAXPROCS, so results
-// are deterministic.
-func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int) {
+// are deterministic. cached, when not nil, holds the forward pass's column matrices (see colCache).
+func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, cached []T) {
 	ckk, p := g.ckk(), g.p()
 	if s > 1 {
 		dzBuf, colBuf := getScratch[T](g.o*s*p), getScratch[T](ckk*s*p)
@@ -218,10 +222,14 @@ func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int) {
 			ns := min(s, g.n-n0)
 			cols := ns * p
 			gatherSamples(dz[n0*g.outSize():], dzc, ns, g.o, p)
-			parallelSamples(ns, workersFor(ns), func(_, j int) {
-				n := n0 + j
-				im2col(g, x[n*g.inSize():(n+1)*g.inSize()], col, cols, j*p)
-			})
+			if cached != nil {
+				col = cached[n0*ckk*p : (n0+ns)*ckk*p]
+			} else {
+				parallelSamples(ns, workersFor(ns), func(_, j int) {
+					n := n0 + j
+					im2col(g, x[n*g.inSize():(n+1)*g.inSize()], col, cols, j*p)
+				})
+			}
 			beta := T(1)
 			if n0 == 0 {
 				beta = 0
