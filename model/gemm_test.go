@@ -191,8 +191,17 @@ func BenchmarkGemm(b *testing.B) {
 		be.name = "openblas"
 		backends = append(backends, be)
 	}
-	for _, d := range [][3]int{{64, 512, 576}, {128, 512, 864}, {128, 784, 864}, {64, 784, 192}, {96, 3136, 576}, {1024, 1024, 1024}} {
-		m, n, k := d[0], d[1], d[2]
+	// m x n x k, op(A) and op(B) as in the convolution kernels: forward (NN), data gradient (A
+	// transposed), filter gradient (B transposed).
+	for _, d := range []struct {
+		m, n, k int
+		tA, tB  bool
+	}{
+		{64, 512, 576, false, false}, {128, 512, 864, false, false}, {128, 784, 864, false, false},
+		{64, 784, 192, false, false}, {96, 3136, 576, false, false}, {1024, 1024, 1024, false, false},
+		{864, 512, 128, true, false}, {128, 864, 512, false, true},
+	} {
+		m, n, k := d.m, d.n, d.k
 		a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
 		for i := range a {
 			a[i] = float32(i%7) - 3
@@ -200,10 +209,18 @@ func BenchmarkGemm(b *testing.B) {
 		for i := range bm {
 			bm[i] = float32(i%5) - 2
 		}
+		lda, ldb := k, n
+		if d.tA {
+			lda = m
+		}
+		if d.tB {
+			ldb = k
+		}
+		tr := map[bool]string{false: "N", true: "T"}
 		for _, be := range backends {
-			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, be.name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%dx%dx%d%s%s/%s", m, n, k, tr[d.tA], tr[d.tB], be.name), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					be.sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+					be.sgemm(d.tA, d.tB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
 				}
 				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

@@ -300,10 +300,7 @@ func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int,
 		if cache != nil {
 			col = cache[n0*ckk*p : (n0+ns)*ckk*p]
 		}
-		parallelSamples(ns, workersFor(ns), func(_, j int) {
-			n := n0 + j
-			im2col(g, x[n*g.inSize():(n+1)*g.inSize()], col, cols, j*p)
-		})
+		im2colChunk(g, x, n0, ns, col)
 		gemmPar(workersFor(g.o*cols), false, false, g.o, cols, ckk, 1, w, ckk, col, cols, 0, out, cols)
 		parallelSamples(ns, workersFor(ns), func(_, j int) {
 			yn := y[(n0+j)*g.outSize() : (n0+j+1)*g.outSize()]
@@ -315,13 +312,87 @@ func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int,
 }
 
 // gatherSamples copies rows x p blocks of ns samples (each sample rows*p contiguous values starting at
-// src[n*rows*p]) into the rows x (ns*p) matrix dst, sample j in columns [j*p, (j+1)*p).
+// src[n*rows*p]) into the rows x (ns*p) matrix dst, sample j in columns [j*p, (j+1)*p). The cores split
+// the rows and write each front to back (see im2colChunk).
 func gatherSamples[T opFloat](src, dst []T, ns, rows, p int) {
 	cols := ns * p
-	parallelSamples(ns, workersFor(ns), func(_, j int) {
-		sn := src[j*rows*p : (j+1)*rows*p]
-		for r := 0; r < rows; r++ {
-			copySmall(dst[r*cols+j*p:][:p], sn[r*p:(r+1)*p])
+	parallelRange(rows, cols, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			d := dst[r*cols : (r+1)*cols]
+			for j := 0; j < ns; j++ {
+				copySmall(d[j*p:(j+1)*p], src[j*rows*p+r*p:][:p])
+			}
+		}
+	})
+}
+
+// im2colChunk builds the column matrices of samples [n0, n0+ns) side by side in col (row stride ns*p,
+// sample j in columns [j*p, (j+1)*p)). The cores split the input channels, and each fills its rows
+// front to back, sample after sample. (One sample at a time, as im2col does, writes a few values into
+// every one of the C*K*K rows, a page or more apart: with tens of megabytes of columns per step, TLB
+// and cache misses then made the stores ~4x slower.)
+func im2colChunk[T opFloat](g convGeom, x []T, n0, ns int, col []T) {
+	p, kk := g.p(), g.k*g.k
+	ld := ns * p
+	if g.direct() {
+		gatherSamples(x[n0*g.inSize():], col, ns, g.c, p)
+		return
+	}
+	tbl := tapTable(g)
+	parallelRange(g.c, kk*ld, func(lo, hi int) {
+		buf := getScratch[T](tapGeom{h: g.h, w: g.w, pt: g.pt, pb: g.pb, pl: g.pl, pr: g.pr}.padSize())
+		defer putScratch(buf)
+		pad := *buf
+		clear(pad)
+		for c := lo; c < hi; c++ {
+			for j := 0; j < ns; j++ {
+				padPlane(g, x[(n0+j)*g.inSize()+c*g.h*g.w:][:g.h*g.w], pad)
+				for tap := 0; tap < kk; tap++ {
+					row := col[(c*kk+tap)*ld+j*p:][:p]
+					for i, s := range tbl[tap*p : (tap+1)*p] {
+						row[i] = pad[s]
+					}
+				}
+			}
+		}
+	})
+}
+
+// col2imChunk is the adjoint of im2colChunk: it reduces the column-matrix gradients of samples
+// [n0, n0+ns) (row stride ns*p) into their input gradients in dx, the cores splitting the channels.
+func col2imChunk[T opFloat](g convGeom, dcol []T, n0, ns int, dx []T) {
+	p, kk := g.p(), g.k*g.k
+	ld := ns * p
+	if g.direct() {
+		parallelRange(g.c, ld, func(lo, hi int) {
+			for c := lo; c < hi; c++ {
+				for j := 0; j < ns; j++ {
+					copySmall(dx[(n0+j)*g.inSize()+c*p:][:p], dcol[c*ld+j*p:][:p])
+				}
+			}
+		})
+		return
+	}
+	tbl := tapTable(g)
+	wp := g.w + g.pl + g.pr
+	parallelRange(g.c, kk*ld, func(lo, hi int) {
+		buf := getScratch[T](tapGeom{h: g.h, w: g.w, pt: g.pt, pb: g.pb, pl: g.pl, pr: g.pr}.padSize())
+		defer putScratch(buf)
+		pad := *buf
+		for c := lo; c < hi; c++ {
+			for j := 0; j < ns; j++ {
+				clear(pad)
+				for tap := 0; tap < kk; tap++ {
+					row := dcol[(c*kk+tap)*ld+j*p:][:p]
+					for i, s := range tbl[tap*p : (tap+1)*p] {
+						pad[s] += row[i]
+					}
+				}
+				plane := dx[(n0+j)*g.inSize()+c*g.h*g.w:][:g.h*g.w]
+				for r := 0; r < g.h; r++ {
+					copySmall(plane[r*g.w:(r+1)*g.w], pad[(r+g.pt)*wp+g.pl:][:g.w])
+				}
+			}
 		}
 	})
 }

@@ -101,10 +101,7 @@ func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int) {
 			cols := ns * p
 			gatherSamples(dz[n0*g.outSize():], dzc, ns, g.o, p)
 			gemmPar(workersFor(ckk*cols), true, false, ckk, cols, g.o, 1, w, ckk, dzc, cols, 0, dcol, cols)
-			parallelSamples(ns, workersFor(ns), func(_, j int) {
-				n := n0 + j
-				col2im(g, dcol, cols, j*p, dx[n*g.inSize():(n+1)*g.inSize()])
-			})
+			col2imChunk(g, dcol, n0, ns, dx)
 		}
 		return
 	}
@@ -225,10 +222,7 @@ func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, cached []T)
 			if cached != nil {
 				col = cached[n0*ckk*p : (n0+ns)*ckk*p]
 			} else {
-				parallelSamples(ns, workersFor(ns), func(_, j int) {
-					n := n0 + j
-					im2col(g, x[n*g.inSize():(n+1)*g.inSize()], col, cols, j*p)
-				})
+				im2colChunk(g, x, n0, ns, col)
 			}
 			beta := T(1)
 			if n0 == 0 {

@@ -111,15 +111,24 @@ func packB(tB bool, b []float32, ldb, p0, kc, n, nr int, bp []float32) {
 		j0 := jp * nr
 		nw := min(nr, n-j0)
 		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
-		for p := 0; p < kc; p++ {
-			d := dst[p*nr : (p+1)*nr]
-			if !tB {
-				copy(d[:nw], b[(p0+p)*ldb+j0:][:nw])
-			} else {
-				for q := 0; q < nw; q++ {
-					d[q] = b[(j0+q)*ldb+p0+p]
+		if tB {
+			// op(B) column j0+q is row j0+q of B: read it sequentially, write every nr-th value.
+			for q := 0; q < nw; q++ {
+				src := b[(j0+q)*ldb+p0:][:kc]
+				for p, v := range src {
+					dst[p*nr+q] = v
 				}
 			}
+			if nw < nr {
+				for p := 0; p < kc; p++ {
+					clear(dst[p*nr+nw : (p+1)*nr])
+				}
+			}
+			continue
+		}
+		for p := 0; p < kc; p++ {
+			d := dst[p*nr : (p+1)*nr]
+			copy(d[:nw], b[(p0+p)*ldb+j0:][:nw])
 			clear(d[nw:])
 		}
 	}
