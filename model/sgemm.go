@@ -126,10 +126,21 @@ func packB(tB bool, b []float32, ldb, p0, kc, n, nr int, bp []float32) {
 			}
 			continue
 		}
-		for p := 0; p < kc; p++ {
-			d := dst[p*nr : (p+1)*nr]
-			copy(d[:nw], b[(p0+p)*ldb+j0:][:nw])
-			clear(d[nw:])
+		switch {
+		case nw == 32:
+			for p := 0; p < kc; p++ { // fixed-size array copies: a few vector moves, no memmove call
+				*(*[32]float32)(dst[p*32:]) = *(*[32]float32)(b[(p0+p)*ldb+j0:])
+			}
+		case nw == 16 && nr == 16:
+			for p := 0; p < kc; p++ {
+				*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(p0+p)*ldb+j0:])
+			}
+		default:
+			for p := 0; p < kc; p++ {
+				d := dst[p*nr : (p+1)*nr]
+				copy(d[:nw], b[(p0+p)*ldb+j0:][:nw])
+				clear(d[nw:])
+			}
 		}
 	}
 }
@@ -140,6 +151,24 @@ func packA(tA bool, a []float32, lda, i0, mc, p0, kc int, alpha float32, ap []fl
 	for r0 := 0; r0 < mc; r0 += sgemmMR {
 		mh := min(sgemmMR, mc-r0)
 		dst := ap[r0*kc : r0*kc+kc*sgemmMR]
+		if mh == sgemmMR && tA { // each group is 6 contiguous values of a row of A
+			for p := 0; p < kc; p++ {
+				s := (*[sgemmMR]float32)(a[(p0+p)*lda+i0+r0:])
+				d := (*[sgemmMR]float32)(dst[p*sgemmMR:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = alpha*s[0], alpha*s[1], alpha*s[2], alpha*s[3], alpha*s[4], alpha*s[5]
+			}
+			continue
+		}
+		if mh == sgemmMR { // six rows of A read side by side, each group written at once
+			i := (i0+r0)*lda + p0
+			a0, a1, a2 := a[i:][:kc], a[i+lda:][:kc], a[i+2*lda:][:kc]
+			a3, a4, a5 := a[i+3*lda:][:kc], a[i+4*lda:][:kc], a[i+5*lda:][:kc]
+			for p := range a0 {
+				d := (*[sgemmMR]float32)(dst[p*sgemmMR:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = alpha*a0[p], alpha*a1[p], alpha*a2[p], alpha*a3[p], alpha*a4[p], alpha*a5[p]
+			}
+			continue
+		}
 		for r := 0; r < sgemmMR; r++ {
 			if r >= mh {
 				for p := 0; p < kc; p++ {
