@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
@@ -18,7 +19,8 @@ import (
 //     float32 on CPUs that have one of those, and gonum's pure-Go BLAS for the rest (float64, other CPUs).
 //
 // The environment variable INCEPTIONLAB_BLAS selects the back end: "auto" (default: OpenBLAS if it
-// loads), "openblas" (the same, but BLASName reports why it did not load) or "gonum" (never load
+// loads, except on a CPU with AVX-512 where OpenBLAS runs kernels without it: then the pure-Go AVX-512
+// kernel is faster), "openblas" (the same, but BLASName reports why it did not load) or "gonum" (never load
 // OpenBLAS: the pure-Go path, named after its float64 and portable fallback). INCEPTIONLAB_OPENBLAS may name the shared library to load instead of the usual sonames.
 
 // blasEnv and openblasEnv name the environment variables that pick the BLAS back end.
@@ -30,6 +32,7 @@ const (
 // blasBackend is a resolved BLAS: row-major single- and double-precision GEMM.
 type blasBackend struct {
 	name  string
+	core  string // OpenBLAS: the kernel family it picked (openblas_get_corename), e.g. "Haswell"
 	sgemm func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 	dgemm func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
 }
@@ -53,6 +56,12 @@ func resolveBLAS(mode, libPath string) *blasBackend {
 	case "", "auto", "openblas":
 		b, err := loadOpenBLAS(libPath)
 		if err == nil {
+			if mode != "openblas" && hasSgemmKernel512 && !avx512Core(b.core) {
+				// Measured here (BenchmarkGemm, BenchmarkTrainStep): on an AVX-512 CPU our AVX-512
+				// kernel is ~1.5x faster than OpenBLAS's AVX2 kernels and within ~10% of its AVX-512
+				// ones, so only the latter are worth taking over it.
+				return pureGoBLAS(fmt.Sprintf("(chosen over OpenBLAS, whose %s kernels on this CPU do not use its AVX-512; %s=openblas forces OpenBLAS)", b.core, blasEnv))
+			}
 			return b
 		}
 		if mode == "openblas" {
@@ -101,3 +110,12 @@ func gonumBLAS(name string) *blasBackend {
 // BLASName says which matrix-multiply implementation the convolution and dense kernels use (and, when
 // OpenBLAS is not in use, why), for run records and the start-up banner.
 func BLASName() string { return activeBLAS().name }
+
+// avx512Core reports whether an OpenBLAS core name is one of its AVX-512 kernel families.
+func avx512Core(core string) bool {
+	switch strings.ToLower(core) {
+	case "skylakex", "cooperlake", "sapphirerapids":
+		return true
+	}
+	return false
+}

@@ -74,8 +74,15 @@ func loadOpenBLAS(path string) (*blasBackend, error) {
 			name = s + " (run-time loaded, 1 thread per call)"
 		}
 	}
+	var core string
+	if cn, err := sym("openblas_get_corename"); err == nil {
+		var corename func() string
+		purego.RegisterFunc(&corename, cn)
+		core = strings.TrimSpace(corename())
+	}
 	return &blasBackend{
 		name: name,
+		core: core,
 		sgemm: func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 			checkGemm(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 			if k == 0 || alpha == 0 {

@@ -170,6 +170,29 @@ func TestResolveBLAS(t *testing.T) {
 	}
 }
 
+// TestAutoPrefersAVX512Kernel checks the auto choice on this machine: OpenBLAS when it loads, unless the
+// CPU has AVX-512 and OpenBLAS's kernels for it do not (then the pure-Go AVX-512 kernel), and that
+// INCEPTIONLAB_BLAS=openblas always gets OpenBLAS.
+func TestAutoPrefersAVX512Kernel(t *testing.T) {
+	ob, err := loadOpenBLAS("")
+	if err != nil {
+		t.Skipf("OpenBLAS not available: %v", err)
+	}
+	auto := resolveBLAS("auto", "")
+	wantGo := hasSgemmKernel512 && !avx512Core(ob.core)
+	if gotGo := strings.HasPrefix(auto.name, "pure-Go AVX-512"); gotGo != wantGo {
+		t.Errorf("auto on a CPU with AVX-512 = %t and OpenBLAS core %q picked %q", hasSgemmKernel512, ob.core, auto.name)
+	}
+	if forced := resolveBLAS("openblas", ""); !strings.HasPrefix(forced.name, "OpenBLAS") {
+		t.Errorf("INCEPTIONLAB_BLAS=openblas picked %q", forced.name)
+	}
+	for core, want := range map[string]bool{"SkylakeX": true, "COOPERLAKE": true, "SapphireRapids": true, "Haswell": false, "Zen": false, "": false} {
+		if avx512Core(core) != want {
+			t.Errorf("avx512Core(%q) = %t, want %t", core, !want, want)
+		}
+	}
+}
+
 // BenchmarkGemm times float32 products of convolution-like shapes (m = filters, n = columns, k = C*K*K)
 // on every back end this machine has, in GFLOP/s.
 func BenchmarkGemm(b *testing.B) {

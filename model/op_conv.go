@@ -151,8 +151,10 @@ func (op conv2dOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 		return nil, err
 	}
 	var cache *colCache
-	if s := op.outSlot(); s != nil && g.chunk() > 1 {
-		cache = s.cols // set by SymDiff: only ops with a filter gradient keep their columns
+	if s := op.outSlot(); s != nil && g.chunk() > 1 && !g.direct() {
+		// Set by SymDiff: only ops with a filter gradient keep their columns. A 1x1 conv's columns are
+		// its input, regathered by a copy; keeping them would only hold another copy of a block input.
+		cache = s.cols
 	}
 	if t[0].Dtype() == tensor.Float32 {
 		x := sliceOf[float32](t[0])
@@ -170,8 +172,8 @@ func (op conv2dOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 
 // colCache keeps the column matrices a batched convolution's forward pass built (one per chunk of
 // samples, in order) so that its filter gradient, dW = sum dZ col^T, does not build them again. It costs
-// C*K*K*OH*OW*N values per convolution, and only convolutions that batch samples (maps under
-// convChunkCols positions) keep one: at 32x32, batch 128, about 80 MB for the whole network.
+// C*K*K*OH*OW*N values per convolution, and only convolutions with K > 1 that batch samples (maps
+// under convChunkCols positions) keep one.
 type colCache struct {
 	buf any // []float32 or []float64
 	src any // &x[0] of the input the columns were built from; nil while they are not valid

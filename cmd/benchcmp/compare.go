@@ -158,7 +158,11 @@ func packageDir(ctx context.Context, pkg string) (string, error) {
 func runOurs(ctx context.Context, bin, dir string, sh shape, mode, benchtime, coreType string) (sample, error) {
 	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-test.bench", "^BenchmarkTrainStep/"+sh.String()+"$", "-test.benchtime", benchtime)
 	cmd.Dir = dir
-	cmd.Env = append(envFor(coreType), "INCEPTIONLAB_BLAS="+mode)
+	if mode == "openblas-avx512" {
+		cmd.Env = append(envFor("auto"), "INCEPTIONLAB_BLAS=openblas")
+	} else {
+		cmd.Env = append(envFor(coreType), "INCEPTIONLAB_BLAS="+mode)
+	}
 	out, rss, foreign, err := runMeasured(cmd)
 	if err != nil {
 		return sample{}, fmt.Errorf("our benchmark %s (INCEPTIONLAB_BLAS=%s): %w\n%s", sh, mode, err, out)
