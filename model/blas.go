@@ -56,7 +56,7 @@ func resolveBLAS(mode, libPath string) *blasBackend {
 	case "", "auto", "openblas":
 		b, err := loadOpenBLAS(libPath)
 		if err == nil {
-			if mode != "openblas" && hasSgemmKernel512 && !avx512Core(b.core) {
+			if uk, ok := bestSgemmKernel(); ok && mode != "openblas" && uk == sgemmAVX512 && !avx512Core(b.core) {
 				// Measured here (BenchmarkGemm, BenchmarkTrainStep): on an AVX-512 CPU our AVX-512
 				// kernel is ~1.5x faster than OpenBLAS's AVX2 kernels and within ~10% of its AVX-512
 				// ones, so only the latter are worth taking over it.
@@ -66,6 +66,9 @@ func resolveBLAS(mode, libPath string) *blasBackend {
 		}
 		if mode == "openblas" {
 			return pureGoBLAS(fmt.Sprintf("(OpenBLAS requested by %s=openblas but not loaded: %v)", blasEnv, err))
+		}
+		if uk, ok := bestSgemmKernel(); ok && uk == sgemmAVX512 {
+			return pureGoBLAS("(OpenBLAS not found; not needed on this AVX-512 CPU)")
 		}
 		return pureGoBLAS("(OpenBLAS not found; install libopenblas0 for the fast path)")
 	default:

@@ -179,12 +179,20 @@ func TestAutoPrefersAVX512Kernel(t *testing.T) {
 		t.Skipf("OpenBLAS not available: %v", err)
 	}
 	auto := resolveBLAS("auto", "")
-	wantGo := hasSgemmKernel512 && !avx512Core(ob.core)
+	uk, _ := bestSgemmKernel()
+	wantGo := uk == sgemmAVX512 && !avx512Core(ob.core)
 	if gotGo := strings.HasPrefix(auto.name, "pure-Go AVX-512"); gotGo != wantGo {
 		t.Errorf("auto on a CPU with AVX-512 = %t and OpenBLAS core %q picked %q", hasSgemmKernel512, ob.core, auto.name)
 	}
 	if forced := resolveBLAS("openblas", ""); !strings.HasPrefix(forced.name, "OpenBLAS") {
 		t.Errorf("INCEPTIONLAB_BLAS=openblas picked %q", forced.name)
+	}
+	t.Setenv(sgemmKernelEnv, "avx2") // as on a CPU without AVX-512: OpenBLAS, whatever its kernels
+	if held := resolveBLAS("auto", ""); !strings.HasPrefix(held.name, "OpenBLAS") {
+		t.Errorf("auto with %s=avx2 picked %q", sgemmKernelEnv, held.name)
+	}
+	if k, ok := bestSgemmKernel(); ok && k != sgemmAVX2 {
+		t.Errorf("%s=avx2 left the %s kernel in use", sgemmKernelEnv, k.name)
 	}
 	for core, want := range map[string]bool{"SkylakeX": true, "COOPERLAKE": true, "SapphireRapids": true, "Haswell": false, "Zen": false, "": false} {
 		if avx512Core(core) != want {

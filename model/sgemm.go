@@ -1,5 +1,7 @@
 package model
 
+import "os"
+
 // A pure-Go single-precision GEMM around an assembly micro-kernel (sgemm_amd64.s), used when OpenBLAS is
 // not available: the structure of GotoBLAS/BLIS in its simplest form. B is packed in panels of nr
 // columns and A (scaled by alpha) in panels of sgemmMR rows, one sgemmKC-deep slice of the k dimension
@@ -36,10 +38,15 @@ func (uk sgemmMicro) run(kc int, a, b, c *float32, ldc int, acc bool) {
 	sgemmKernel6x16(kc, a, b, c, ldc, acc)
 }
 
-// bestSgemmKernel returns the fastest micro-kernel this CPU runs, or false when it runs none.
+// sgemmKernelEnv names the environment variable that can hold the pure-Go GEMM back to its AVX2
+// kernel ("avx2") on an AVX-512 CPU, to measure what a CPU without AVX-512 would get.
+const sgemmKernelEnv = "INCEPTIONLAB_SGEMM_KERNEL"
+
+// bestSgemmKernel returns the fastest micro-kernel this CPU runs (unless INCEPTIONLAB_SGEMM_KERNEL=avx2),
+// or false when it runs none.
 func bestSgemmKernel() (sgemmMicro, bool) {
 	switch {
-	case hasSgemmKernel512:
+	case hasSgemmKernel512 && os.Getenv(sgemmKernelEnv) != "avx2":
 		return sgemmAVX512, true
 	case hasSgemmKernel:
 		return sgemmAVX2, true

@@ -158,9 +158,12 @@ func packageDir(ctx context.Context, pkg string) (string, error) {
 func runOurs(ctx context.Context, bin, dir string, sh shape, mode, benchtime, coreType string) (sample, error) {
 	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-test.bench", "^BenchmarkTrainStep/"+sh.String()+"$", "-test.benchtime", benchtime)
 	cmd.Dir = dir
-	if mode == "openblas-avx512" {
+	switch mode {
+	case "openblas-avx512":
 		cmd.Env = append(envFor("auto"), "INCEPTIONLAB_BLAS=openblas")
-	} else {
+	case "gonum-avx2":
+		cmd.Env = append(envFor(coreType), "INCEPTIONLAB_BLAS=gonum", "INCEPTIONLAB_SGEMM_KERNEL=avx2")
+	default:
 		cmd.Env = append(envFor(coreType), "INCEPTIONLAB_BLAS="+mode)
 	}
 	out, rss, foreign, err := runMeasured(cmd)

@@ -12,7 +12,8 @@
 // `model.test -test.run ^$ -test.bench BenchmarkTrainStep/<shape>$ -test.benchtime <benchtime>` with
 // INCEPTIONLAB_BLAS set to each -blas mode ("auto" is the program's own choice, "openblas" forces
 // OpenBLAS, "gonum" the pure-Go path; "openblas-avx512" forces OpenBLAS with its AVX-512 kernels on
-// CPUs it does not recognise, as -coretype auto does). The PyTorch side needs /usr/bin/python3 with torch (Debian: apt-get install
+// CPUs it does not recognise, as -coretype auto does; "gonum-avx2" holds the pure-Go path to its AVX2
+// kernel, what a CPU without AVX-512 and without OpenBLAS gets). The PyTorch side needs /usr/bin/python3 with torch (Debian: apt-get install
 // python3-torch); without it benchcmp says so and exits with status 1.
 package main
 
@@ -57,7 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var shapes, modes string
 	fs.StringVar(&shapes, "shapes", "224x16,64x64,32x128", "comma-separated SIZExBATCH shapes of BenchmarkTrainStep")
 	fs.IntVar(&cfg.rounds, "rounds", 2, "alternating rounds per shape")
-	fs.StringVar(&modes, "blas", "auto,gonum", "comma-separated INCEPTIONLAB_BLAS modes to measure (auto, openblas, gonum; openblas-avx512 is openblas with -coretype auto's environment)")
+	fs.StringVar(&modes, "blas", "auto,gonum", "comma-separated INCEPTIONLAB_BLAS modes to measure (auto, openblas, gonum; openblas-avx512 is openblas with -coretype auto's environment, gonum-avx2 the pure-Go path held to its AVX2 kernel)")
 	fs.StringVar(&cfg.tags, "tags", "", "build tags for the model test binary")
 	fs.StringVar(&cfg.benchtime, "benchtime", "5x", "go test -benchtime for our steps")
 	fs.IntVar(&cfg.torchSteps, "torch-steps", 8, "timed PyTorch steps (after 2 warm-up steps)")
@@ -78,10 +79,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	for _, m := range strings.Split(modes, ",") {
 		switch m = strings.TrimSpace(m); m {
-		case "auto", "openblas", "gonum", "openblas-avx512":
+		case "auto", "openblas", "gonum", "openblas-avx512", "gonum-avx2":
 			cfg.blasModes = append(cfg.blasModes, m)
 		default:
-			return config{}, fmt.Errorf("-blas: %q is not one of auto, openblas, gonum, openblas-avx512", m)
+			return config{}, fmt.Errorf("-blas: %q is not one of auto, openblas, gonum, openblas-avx512, gonum-avx2", m)
 		}
 	}
 	if cfg.coreType == "" {
