@@ -283,6 +283,10 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 		return nil
 	}
 
+	var budget *colBudget // column caches: only a training graph has filter gradients to use them
+	if train {
+		budget = newColBudget()
+	}
 	nodes := make([]*G.Node, len(plan.Layers))
 	for i, l := range plan.Layers {
 		if plan.Aux[i] && !train {
@@ -298,7 +302,7 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 		case KindInput:
 			y = x
 		case KindConv:
-			y, err = conv2d(ins[0], param(l.Name+"/w"), param(l.Name+"/b"), l.Stride, l.Pad, l.ReLU)
+			y, err = conv2d(ins[0], param(l.Name+"/w"), param(l.Name+"/b"), l.Stride, l.Pad, l.ReLU, budget)
 		case KindMaxPool:
 			y, err = maxPool2d(ins[0], l.K, l.Stride, l.Pad)
 		case KindAvgPool:

@@ -18,8 +18,11 @@ import (
 // scratch buffer followed by one GEMM that writes the NCHW output directly, then bias and ReLU in place
 // (1x1 stride-1 unpadded convs use the input as the column matrix). Small maps are batched several
 // samples per GEMM (see convChunkCols). Gradients come from the custom ops in op_conv_grad.go.
-func conv2d(x, w, b *G.Node, stride int, pad [4]int, relu bool) (*G.Node, error) {
-	op := conv2dOp{stride: stride, pad: pad, relu: relu, owned: newOwned()}
+//
+// budget, when not nil, is the column-cache memory left to the convolutions of a training graph (see
+// colCache); nil gives the op no cache.
+func conv2d(x, w, b *G.Node, stride int, pad [4]int, relu bool, budget *colBudget) (*G.Node, error) {
+	op := conv2dOp{stride: stride, pad: pad, relu: relu, budget: budget, owned: newOwned()}
 	if _, err := op.InferShape(x.Shape(), w.Shape(), b.Shape()); err != nil {
 		return nil, err
 	}
@@ -84,6 +87,7 @@ type conv2dOp struct {
 	stride int
 	pad    [4]int
 	relu   bool
+	budget *colBudget // for the column cache the gradient may give this op (SymDiff)
 	owned
 }
 
@@ -173,10 +177,31 @@ func (op conv2dOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 // colCache keeps the column matrices a batched convolution's forward pass built (one per chunk of
 // samples, in order) so that its filter gradient, dW = sum dZ col^T, does not build them again. It costs
 // C*K*K*OH*OW*N values per convolution, and only convolutions with K > 1 that batch samples (maps
-// under convChunkCols positions) keep one.
+// under convChunkCols positions) keep one, within colCacheBudget bytes per training graph: the
+// paper's network at 224x16, 64x64 or 32x128 needs 80-130 MB for all of them, a naive (no 1x1
+// reduction) variant several times that, so it caches only some.
 type colCache struct {
 	buf any // []float32 or []float64
 	src any // &x[0] of the input the columns were built from; nil while they are not valid
+}
+
+// colCacheBudget is the column-cache memory one training graph may use.
+const colCacheBudget = 256 << 20
+
+// colBudget is the column-cache memory left to a graph's convolutions, taken as their gradients are
+// built.
+type colBudget struct{ left int64 }
+
+// newColBudget returns a full budget.
+func newColBudget() *colBudget { return &colBudget{left: colCacheBudget} }
+
+// take reserves bytes if that many are left.
+func (b *colBudget) take(bytes int64) bool {
+	if bytes > b.left {
+		return false
+	}
+	b.left -= bytes
+	return true
 }
 
 // cacheBuffer returns c's buffer resized to n values and marks it not valid; nil when c is nil.
@@ -228,8 +253,15 @@ func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 		return nil, fmt.Errorf("model: %v: input gradient: %w", op, err)
 	}
 	var cols *colCache
-	if s := op.outSlot(); s != nil {
-		if s.cols == nil {
+	if s := op.outSlot(); s != nil && op.budget != nil {
+		var ws [4]int
+		copy(ws[:], w.Shape())
+		g, err := newConvGeom(op, x.Shape(), ws[0], ws[1], ws[2], op.stride, op.pad)
+		if err != nil {
+			return nil, err
+		}
+		bytes := int64(g.ckk()*g.p()*g.n) * int64(x.Dtype().Size())
+		if s.cols == nil && g.chunk() > 1 && !g.direct() && op.budget.take(bytes) {
 			s.cols = new(colCache)
 		}
 		cols = s.cols

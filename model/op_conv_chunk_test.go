@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -109,5 +110,59 @@ func TestConvChunkChoice(t *testing.T) {
 		if got := g.chunk(); got != tc.want {
 			t.Errorf("chunk for batch %d, map %dx%d = %d, want %d", tc.n, tc.oh, tc.ow, got, tc.want)
 		}
+	}
+}
+
+// TestColumnCacheInNet checks, on a real training graph, that batched convolutions keep their columns
+// (valid after a step, so the filter gradient read them), that inference-graph convolutions keep none,
+// and that the caches stay within the budget; and the budget's bookkeeping.
+func TestColumnCacheInNet(t *testing.T) {
+	s := DefaultSpec(5)
+	s.ImageSize, s.Width = 32, 0.25
+	n, err := New(s, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	x, y := randomBatch(rng, 4, s.InChannels, s.ImageSize, s.ImageSize, s.NumClasses)
+	if _, err := n.TrainStep(x, y, 1e-3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Forward(x, 4); err != nil {
+		t.Fatal(err)
+	}
+	for _, train := range []bool{true, false} {
+		gr, err := n.graph(4, train)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cached, valid int
+		var bytes int64
+		for _, node := range gr.g.AllNodes() {
+			op, ok := node.Op().(conv2dOp)
+			if !ok || op.outSlot() == nil || op.outSlot().cols == nil {
+				continue
+			}
+			if op.budget == nil {
+				t.Errorf("%s: a convolution without a budget has a column cache", node.Name())
+			}
+			cached++
+			if c := op.outSlot().cols; c.src != nil {
+				valid++
+				bytes += int64(len(c.buf.([]float32)) * 4)
+			}
+		}
+		switch {
+		case !train && cached > 0:
+			t.Errorf("the inference graph has %d column caches", cached)
+		case train && (cached == 0 || valid != cached):
+			t.Errorf("training graph: %d column caches, %d valid after a step", cached, valid)
+		case bytes > colCacheBudget:
+			t.Errorf("column caches hold %d bytes, over the %d budget", bytes, colCacheBudget)
+		}
+	}
+	b := &colBudget{left: 100}
+	if !b.take(60) || b.take(41) || !b.take(40) || b.left != 0 {
+		t.Errorf("budget of 100: take(60), take(41), take(40) left %d", b.left)
 	}
 }
