@@ -28,6 +28,11 @@ func loadOpenBLAS(path string) (*blasBackend, error) {
 		names = []string{path}
 	}
 	coreTypeHint()
+	// One thread per call (set again below, through the API), and no thread pool at all: OpenBLAS
+	// starts its pool when loaded, and the idle pool threads were measured spinning in sched_yield at
+	// ~10% of the CPU while the pure-Go kernel did the work (auto on an AVX-512 CPU loads OpenBLAS only
+	// to ask for its core name). The variable is read by the library's constructor.
+	os.Setenv("OPENBLAS_NUM_THREADS", "1")
 	var lib uintptr
 	var errs []string
 	for _, name := range names {
