@@ -310,7 +310,7 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols [
 			buf := getScratch[T](ckk * p)
 			defer putScratch(buf)
 			col = *buf
-			im2col(g, xn, col, p, 0)
+			im2col(g, xn, col)
 		}
 		gemm(false, false, g.o, p, ckk, 1, w, ckk, col, p, 0, yn, p)
 		for o := 0; o < g.o; o++ {
@@ -448,26 +448,24 @@ func colRange(out, stride, off, size int) (lo, hi int) {
 	return lo, hi
 }
 
-// im2col writes the (C*K*K) x (OH*OW) column matrix of one sample xn (C, H, W) into columns
-// [off, off+OH*OW) of col, a matrix with row stride ld; padding reads as zero. Every element of that
-// block is written.
-func im2col[T opFloat](g convGeom, xn, col []T, ld, off int) {
+// im2col writes the (C*K*K) x (OH*OW) column matrix of one sample xn (C, H, W) into col; padding reads
+// as zero. Every element of that matrix is written. Small maps go through im2colChunk.
+func im2col[T opFloat](g convGeom, xn, col []T) {
 	p := g.p()
-	if g.direct() { // the column matrix is the input: one copy per channel
-		for c := 0; c < g.c; c++ {
-			copySmall(col[c*ld+off:][:p], xn[c*p:(c+1)*p])
-		}
+	if g.direct() { // the column matrix is the input
+		copy(col[:g.c*p], xn)
 		return
 	}
 	if p < convChunkCols {
-		im2colGather(g, xn, col, ld, off)
+		im2colChunk(g, xn, 0, 1, col)
 		return
 	}
+	ld := p
 	for c := 0; c < g.c; c++ {
 		plane := xn[c*g.h*g.w : (c+1)*g.h*g.w]
 		for kh := 0; kh < g.k; kh++ {
 			for kw := 0; kw < g.k; kw++ {
-				row := col[((c*g.k+kh)*g.k+kw)*ld+off:][:p]
+				row := col[((c*g.k+kh)*g.k+kw)*ld:][:p]
 				off := kw - g.pl
 				lo, hi := colRange(g.ow, g.stride, off, g.w)
 				if g.stride == 1 && g.ow == g.w {
@@ -524,26 +522,25 @@ func im2colShifted[T opFloat](g convGeom, plane, row []T, kh, off, lo, hi int) {
 	}
 }
 
-// col2im accumulates a column-matrix gradient (columns [off, off+OH*OW) of col, row stride ld) back
-// into the sample gradient dxn (C, H, W), which it clears first; gradients for padding cells are dropped.
-func col2im[T opFloat](g convGeom, col []T, ld, off int, dxn []T) {
+// col2im accumulates a sample's column-matrix gradient col back into its input gradient dxn (C, H, W),
+// which it overwrites; gradients for padding cells are dropped. Small maps go through col2imChunk.
+func col2im[T opFloat](g convGeom, col []T, dxn []T) {
 	p := g.p()
 	if g.direct() {
-		for c := 0; c < g.c; c++ {
-			copySmall(dxn[c*p:(c+1)*p], col[c*ld+off:][:p])
-		}
+		copy(dxn, col[:g.c*p])
 		return
 	}
 	if p < convChunkCols {
-		col2imScatter(g, col, ld, off, dxn)
+		col2imChunk(g, col, 0, 1, dxn)
 		return
 	}
+	ld := p
 	clear(dxn)
 	for c := 0; c < g.c; c++ {
 		plane := dxn[c*g.h*g.w : (c+1)*g.h*g.w]
 		for kh := 0; kh < g.k; kh++ {
 			for kw := 0; kw < g.k; kw++ {
-				row := col[((c*g.k+kh)*g.k+kw)*ld+off:][:p]
+				row := col[((c*g.k+kh)*g.k+kw)*ld:][:p]
 				off := kw - g.pl
 				lo, hi := colRange(g.ow, g.stride, off, g.w)
 				if lo >= hi {
@@ -614,48 +611,5 @@ func padPlane[T opFloat](g convGeom, plane, pad []T) {
 	wp := g.w + g.pl + g.pr
 	for r := 0; r < g.h; r++ {
 		copySmall(pad[(r+g.pt)*wp+g.pl:][:g.w], plane[r*g.w:(r+1)*g.w])
-	}
-}
-
-// im2colGather is im2col for small maps (see tapTable).
-func im2colGather[T opFloat](g convGeom, xn, col []T, ld, off int) {
-	p, kk := g.p(), g.k*g.k
-	tbl := tapTable(g)
-	buf := getScratch[T](tapGeom{h: g.h, w: g.w, pt: g.pt, pb: g.pb, pl: g.pl, pr: g.pr}.padSize())
-	defer putScratch(buf)
-	pad := *buf
-	clear(pad)
-	for c := 0; c < g.c; c++ {
-		padPlane(g, xn[c*g.h*g.w:(c+1)*g.h*g.w], pad)
-		for tap := 0; tap < kk; tap++ {
-			row := col[(c*kk+tap)*ld+off:][:p]
-			for i, j := range tbl[tap*p : (tap+1)*p] {
-				row[i] = pad[j]
-			}
-		}
-	}
-}
-
-// col2imScatter is col2im for small maps: the column gradients are added into a zero-padded plane
-// through the gather table, whose interior is then the sample's input gradient.
-func col2imScatter[T opFloat](g convGeom, col []T, ld, off int, dxn []T) {
-	p, kk := g.p(), g.k*g.k
-	tbl := tapTable(g)
-	wp := g.w + g.pl + g.pr
-	buf := getScratch[T](tapGeom{h: g.h, w: g.w, pt: g.pt, pb: g.pb, pl: g.pl, pr: g.pr}.padSize())
-	defer putScratch(buf)
-	pad := *buf
-	for c := 0; c < g.c; c++ {
-		clear(pad)
-		for tap := 0; tap < kk; tap++ {
-			row := col[(c*kk+tap)*ld+off:][:p]
-			for i, j := range tbl[tap*p : (tap+1)*p] {
-				pad[j] += row[i]
-			}
-		}
-		plane := dxn[c*g.h*g.w : (c+1)*g.h*g.w]
-		for r := 0; r < g.h; r++ {
-			copySmall(plane[r*g.w:(r+1)*g.w], pad[(r+g.pt)*wp+g.pl:][:g.w])
-		}
 	}
 }

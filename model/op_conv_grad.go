@@ -115,7 +115,7 @@ func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int) {
 		buf := getScratch[T](ckk * p)
 		defer putScratch(buf)
 		gemm(true, false, ckk, p, g.o, 1, w, ckk, dzn, p, 0, *buf, p)
-		col2im(g, *buf, p, 0, dxn)
+		col2im(g, *buf, dxn)
 	})
 }
 
@@ -246,7 +246,7 @@ func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, cached []T)
 			buf := getScratch[T](ckk * p)
 			defer putScratch(buf)
 			col = *buf
-			im2col(g, xn, col, p, 0)
+			im2col(g, xn, col)
 		}
 		gemm(false, true, g.o, ckk, p, 1, dzn, p, col, p, 1, *acc[wk], ckk)
 	})
