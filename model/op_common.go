@@ -338,8 +338,9 @@ type outSlot struct {
 
 	// Max pooling's window argmaxes of the last forward run and the input they were computed from
 	// (a pointer to its first element), read by the gradient op (op_pool_max.go).
-	idx    []int32
-	idxSrc any
+	idx        []int32
+	idxSrc     any
+	wantArgmax bool // set when the op's gradient is built
 
 	// A convolution's column matrices of the last forward run, kept for its filter gradient when the
 	// convolution batches samples (small maps, see convChunkCols) and has a gradient (op_conv.go).

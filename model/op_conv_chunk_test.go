@@ -115,7 +115,8 @@ func TestConvChunkChoice(t *testing.T) {
 
 // TestColumnCacheInNet checks, on a real training graph, that batched convolutions keep their columns
 // (valid after a step, so the filter gradient read them), that inference-graph convolutions keep none,
-// and that the caches stay within the budget; and the budget's bookkeeping.
+// and that the caches stay within the budget; and the budget's bookkeeping. Likewise max pooling's
+// argmaxes: recorded in the training graph, not in the inference graph.
 func TestColumnCacheInNet(t *testing.T) {
 	s := DefaultSpec(5)
 	s.ImageSize, s.Width = 32, 0.25
@@ -136,9 +137,15 @@ func TestColumnCacheInNet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var cached, valid int
+		var cached, valid, pools, argmaxes int
 		var bytes int64
 		for _, node := range gr.g.AllNodes() {
+			if op, ok := node.Op().(maxPoolOp); ok && op.outSlot() != nil {
+				pools++
+				if s := op.outSlot(); s.idx != nil && s.idxSrc != nil {
+					argmaxes++
+				}
+			}
 			op, ok := node.Op().(conv2dOp)
 			if !ok || op.outSlot() == nil || op.outSlot().cols == nil {
 				continue
@@ -151,6 +158,9 @@ func TestColumnCacheInNet(t *testing.T) {
 				valid++
 				bytes += int64(len(c.buf.([]float32)) * 4)
 			}
+		}
+		if want := map[bool]int{true: pools, false: 0}[train]; pools == 0 || argmaxes != want {
+			t.Errorf("train=%t: %d of %d max pools recorded their argmaxes, want %d", train, argmaxes, pools, want)
 		}
 		switch {
 		case !train && cached > 0:

@@ -156,11 +156,12 @@ func (op maxPoolOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	return y, nil
 }
 
-// argmaxBuffer returns the op's buffer for the window argmaxes of a run (nil for ops without a slot,
-// built as literals: they recompute the argmax in the gradient).
+// argmaxBuffer returns the op's buffer for the window argmaxes of a run; nil for ops without a gradient
+// (an inference graph's: nothing would read them) and for ops without a slot (built as literals: they
+// recompute the argmax in the gradient).
 func (op maxPoolOp) argmaxBuffer(n int) []int32 {
 	s := op.outSlot()
-	if s == nil {
+	if s == nil || !s.wantArgmax {
 		return nil
 	}
 	if cap(s.idx) < n {
@@ -288,6 +289,9 @@ func maxPoolPlane[T opFloat](g poolGeom, plane, out []T, idx []int32, hv, hc []T
 func (op maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("model: %v: SymDiff expects 1 input, got %d", op, len(inputs))
+	}
+	if s := op.outSlot(); s != nil {
+		s.wantArgmax = true // the gradient reads them
 	}
 	dx, err := G.ApplyOp(maxPoolGradOp{fwd: op, owned: newOwned()}, inputs[0], grad)
 	if err != nil {
