@@ -119,8 +119,19 @@ func packB(tB bool, b []float32, ldb, p0, kc, n, nr int, bp []float32) {
 		nw := min(nr, n-j0)
 		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
 		if tB {
-			// op(B) column j0+q is row j0+q of B: read it sequentially, write every nr-th value.
-			for q := 0; q < nw; q++ {
+			// op(B) column j0+q is row j0+q of B. Eight rows are read side by side, so that each group
+			// of the panel gets eight contiguous values per pass; the rest one row at a time.
+			q := 0
+			for ; q+8 <= nw; q += 8 {
+				r := b[(j0+q)*ldb+p0:]
+				r0, r1, r2, r3 := r[:kc], r[ldb:][:kc], r[2*ldb:][:kc], r[3*ldb:][:kc]
+				r4, r5, r6, r7 := r[4*ldb:][:kc], r[5*ldb:][:kc], r[6*ldb:][:kc], r[7*ldb:][:kc]
+				for p := range r0 {
+					d := (*[8]float32)(dst[p*nr+q:])
+					d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]
+				}
+			}
+			for ; q < nw; q++ {
 				src := b[(j0+q)*ldb+p0:][:kc]
 				for p, v := range src {
 					dst[p*nr+q] = v
