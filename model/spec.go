@@ -2,9 +2,10 @@
 // (Spec), its layer plan with exact parameter and multiply-add counts computed in plain Go (Plan), the
 // custom gorgonia ops it runs on, training and inference, and safetensors checkpoints.
 //
-// Matrix multiplies go through one function (gemm.go): OpenBLAS loaded at run time when installed, else a
-// pure-Go GEMM with an AVX2/FMA kernel, else gonum; blas.go and blas_openblas.go say how the choice is
-// made (INCEPTIONLAB_BLAS) and BLASName reports it.
+// Matrix multiplies go through one function (gemm.go): a pure-Go GEMM with an AVX-512 kernel on CPUs that
+// have it (unless OpenBLAS is installed and runs its own AVX-512 kernels there), else OpenBLAS loaded at
+// run time when installed, else the pure-Go GEMM with an AVX2/FMA kernel, else gonum; blas.go and
+// blas_openblas.go say how the choice is made (INCEPTIONLAB_BLAS) and BLASName reports it.
 //
 // model is the only package that imports gorgonia. It does not import the experiments package: callers
 // translate their configuration into a Spec. Errors are prefixed "model: ".
