@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -130,8 +131,18 @@ func TestMaxPoolArgmaxMatchesScan(t *testing.T) {
 			t.Fatal(err)
 		}
 		x := make([]float32, 2*3*tc.h*tc.w)
+		negZero := float32(math.Copysign(0, -1))
+		vals := []float32{0, 1, negZero, -1, -0.5} // ties, signed zeros, negative values
 		for i := range x {
 			x[i] = float32((i * 7919 % 13) % 2) // zeros and ones: many tied maxima
+			if i%3 == 1 {
+				x[i] = vals[(i*31)%len(vals)]
+			}
+		}
+		if tc.h%2 == 0 { // some planes entirely negative (or -0): the maxima are then negative
+			for i := range x {
+				x[i] = -x[i]
+			}
 		}
 		n := g.n * g.c * g.oh * g.ow
 		y, idx := make([]float32, n), make([]int32, n)
