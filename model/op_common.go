@@ -59,6 +59,23 @@ func shapeOf(op fmt.Stringer, d G.DimSizer, what string) (tensor.Shape, error) {
 	return s, nil
 }
 
+// inputShapes is the common start of InferShape, the shape twin of denseInputs: exactly len(names)
+// input shapes, each a tensor.Shape (names name them in errors).
+func inputShapes(op fmt.Stringer, in []G.DimSizer, names ...string) ([]tensor.Shape, error) {
+	if len(in) != len(names) {
+		return nil, fmt.Errorf("model: %v: expected %d input shapes (%s), got %d", op, len(names), strings.Join(names, ", "), len(in))
+	}
+	shapes := make([]tensor.Shape, len(in))
+	for i, d := range in {
+		s, err := shapeOf(op, d, names[i])
+		if err != nil {
+			return nil, err
+		}
+		shapes[i] = s
+	}
+	return shapes, nil
+}
+
 // fmtShape prints a shape as (a, b, c).
 func fmtShape(s []int) string {
 	parts := make([]string, len(s))
@@ -379,17 +396,11 @@ func hashOp(op fmt.Stringer) uint32 {
 // yDyShape is InferShape for element-wise gradient ops of (y, dy): both shapes must be equal, and the
 // gradient has that shape.
 func yDyShape(op fmt.Stringer, in []G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("model: %v: expected 2 input shapes (y, dy), got %d", op, len(in))
-	}
-	y, err := shapeOf(op, in[0], "y")
+	shapes, err := inputShapes(op, in, "y", "dy")
 	if err != nil {
 		return nil, err
 	}
-	dy, err := shapeOf(op, in[1], "dy")
-	if err != nil {
-		return nil, err
-	}
+	y, dy := shapes[0], shapes[1]
 	if !y.Eq(dy) {
 		return nil, fmt.Errorf("model: %v: y %s and dy %s must have the same shape", op, fmtShape(y), fmtShape(dy))
 	}

@@ -193,13 +193,11 @@ func (op channelSliceOp) outShape(s []int) ([]int, error) {
 }
 
 func (op channelSliceOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("model: %v: expected 1 input shape, got %d", op, len(in))
-	}
-	s, err := shapeOf(op, in[0], "dy")
+	shapes, err := inputShapes(op, in, "dy")
 	if err != nil {
 		return nil, err
 	}
+	s := shapes[0]
 	return op.outShape(s)
 }
 

@@ -118,15 +118,9 @@ func (op conv2dOp) geom(x, w, b []int) (convGeom, error) {
 }
 
 func (op conv2dOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 3 {
-		return nil, fmt.Errorf("model: %v: expected 3 input shapes (x, w, b), got %d", op, len(in))
-	}
-	var s [3]tensor.Shape
-	for i := range s {
-		var err error
-		if s[i], err = shapeOf(op, in[i], op.names()[i]); err != nil {
-			return nil, err
-		}
+	s, err := inputShapes(op, in, op.names()...)
+	if err != nil {
+		return nil, err
 	}
 	g, err := op.geom(s[0], s[1], s[2])
 	if err != nil {

@@ -44,17 +44,11 @@ func (op convDataGradOp) geom(dz, w []int) (convGeom, error) {
 }
 
 func (op convDataGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("model: %v: expected 2 input shapes (dz, w), got %d", op, len(in))
-	}
-	dz, err := shapeOf(op, in[0], "dz")
+	shapes, err := inputShapes(op, in, "dz", "w")
 	if err != nil {
 		return nil, err
 	}
-	w, err := shapeOf(op, in[1], "w")
-	if err != nil {
-		return nil, err
-	}
+	dz, w := shapes[0], shapes[1]
 	if _, err := op.geom(dz, w); err != nil {
 		return nil, err
 	}
@@ -157,17 +151,11 @@ func (op convFilterGradOp) geom(x, dz []int) (convGeom, error) {
 }
 
 func (op convFilterGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("model: %v: expected 2 input shapes (x, dz), got %d", op, len(in))
-	}
-	x, err := shapeOf(op, in[0], "x")
+	shapes, err := inputShapes(op, in, "x", "dz")
 	if err != nil {
 		return nil, err
 	}
-	dz, err := shapeOf(op, in[1], "dz")
-	if err != nil {
-		return nil, err
-	}
+	x, dz := shapes[0], shapes[1]
 	g, err := op.geom(x, dz)
 	if err != nil {
 		return nil, err

@@ -61,15 +61,9 @@ func (op denseOp) dims(x, w, b []int) (n, in, out int, err error) {
 }
 
 func (op denseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 3 {
-		return nil, fmt.Errorf("model: %v: expected 3 input shapes (x, w, b), got %d", op, len(in))
-	}
-	var s [3]tensor.Shape
-	for i, name := range []string{"x", "w", "b"} {
-		var err error
-		if s[i], err = shapeOf(op, in[i], name); err != nil {
-			return nil, err
-		}
+	s, err := inputShapes(op, in, "x", "w", "b")
+	if err != nil {
+		return nil, err
 	}
 	n, _, out, err := op.dims(s[0], s[1], s[2])
 	if err != nil {
@@ -197,17 +191,11 @@ func (op *denseGradOp) dims(dz, other []int) (n, in, out int, err error) {
 }
 
 func (op *denseGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("model: %v: expected 2 input shapes, got %d", op, len(in))
-	}
-	dz, err := shapeOf(op, in[0], "dz")
+	shapes, err := inputShapes(op, in, "dz", op.inputNames()[1])
 	if err != nil {
 		return nil, err
 	}
-	other, err := shapeOf(op, in[1], op.inputNames()[1])
-	if err != nil {
-		return nil, err
-	}
+	dz, other := shapes[0], shapes[1]
 	_, nin, nout, err := op.dims(dz, other)
 	if err != nil {
 		return nil, err

@@ -65,13 +65,11 @@ func (op *dropoutOp) DiffWRT(int) []bool    { return []bool{true} }
 func (op *dropoutOp) scale() float64        { return 1 / (1 - op.rate) }
 
 func (op *dropoutOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("model: %v: expected 1 input shape, got %d", op, len(in))
-	}
-	x, err := shapeOf(op, in[0], "x")
+	shapes, err := inputShapes(op, in, "x")
 	if err != nil {
 		return nil, err
 	}
+	x := shapes[0]
 	return x.Clone(), nil
 }
 

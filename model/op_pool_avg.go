@@ -117,13 +117,11 @@ func validWindows(size, k, stride int) (start, end []int) {
 }
 
 func (op avgPoolOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("model: %v: expected 1 input shape, got %d", op, len(in))
-	}
-	x, err := shapeOf(op, in[0], "x")
+	shapes, err := inputShapes(op, in, "x")
 	if err != nil {
 		return nil, err
 	}
+	x := shapes[0]
 	t, err := op.tables(x)
 	if err != nil {
 		return nil, err
@@ -220,13 +218,11 @@ func (op avgPoolGradOp) tables(dy []int) (avgTables, error) {
 }
 
 func (op avgPoolGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("model: %v: expected 1 input shape, got %d", op, len(in))
-	}
-	dy, err := shapeOf(op, in[0], "dy")
+	shapes, err := inputShapes(op, in, "dy")
 	if err != nil {
 		return nil, err
 	}
+	dy := shapes[0]
 	if _, err := op.tables(dy); err != nil {
 		return nil, err
 	}

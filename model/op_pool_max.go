@@ -111,13 +111,11 @@ func (op maxPoolOp) OverwritesInput() int  { return -1 }
 func (op maxPoolOp) DiffWRT(int) []bool    { return []bool{true} }
 
 func (op maxPoolOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("model: %v: expected 1 input shape, got %d", op, len(in))
-	}
-	x, err := shapeOf(op, in[0], "x")
+	shapes, err := inputShapes(op, in, "x")
 	if err != nil {
 		return nil, err
 	}
+	x := shapes[0]
 	g, err := newMaxPoolGeom(op, x, op.k, op.stride, op.pad)
 	if err != nil {
 		return nil, err
@@ -330,17 +328,11 @@ func (op maxPoolGradOp) geom(x, dy []int) (poolGeom, error) {
 }
 
 func (op maxPoolGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("model: %v: expected 2 input shapes (x, dy), got %d", op, len(in))
-	}
-	x, err := shapeOf(op, in[0], "x")
+	shapes, err := inputShapes(op, in, "x", "dy")
 	if err != nil {
 		return nil, err
 	}
-	dy, err := shapeOf(op, in[1], "dy")
-	if err != nil {
-		return nil, err
-	}
+	x, dy := shapes[0], shapes[1]
 	if _, err := op.geom(x, dy); err != nil {
 		return nil, err
 	}

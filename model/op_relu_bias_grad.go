@@ -83,13 +83,11 @@ func (op biasGradOp) OverwritesInput() int  { return -1 }
 func (op biasGradOp) Type() hm.Type { return fnType(op.dims, 1) }
 
 func (op biasGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("model: %v: expected 1 input shape, got %d", op, len(in))
-	}
-	s, err := shapeOf(op, in[0], "dz")
+	shapes, err := inputShapes(op, in, "dz")
 	if err != nil {
 		return nil, err
 	}
+	s := shapes[0]
 	if len(s) < 2 || len(s) != op.dims {
 		return nil, fmt.Errorf("model: %v: dz must be %d-D (N, O, ...), got shape %s", op, op.dims, fmtShape(s))
 	}

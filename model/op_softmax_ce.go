@@ -51,17 +51,11 @@ func checkCEShapes(op fmt.Stringer, logits, labels []int) error {
 }
 
 func (op softmaxCEOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("model: %v: expected 2 input shapes (logits, labels), got %d", op, len(in))
-	}
-	logits, err := shapeOf(op, in[0], "logits")
+	shapes, err := inputShapes(op, in, "logits", "labels")
 	if err != nil {
 		return nil, err
 	}
-	labels, err := shapeOf(op, in[1], "labels")
-	if err != nil {
-		return nil, err
-	}
+	logits, labels := shapes[0], shapes[1]
 	if err := checkCEShapes(op, logits, labels); err != nil {
 		return nil, err
 	}
@@ -144,17 +138,11 @@ func (op softmaxCEGradOp) CallsExtern() bool     { return false }
 func (op softmaxCEGradOp) OverwritesInput() int  { return -1 }
 
 func (op softmaxCEGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 3 {
-		return nil, fmt.Errorf("model: %v: expected 3 input shapes (logits, labels, grad), got %d", op, len(in))
-	}
-	logits, err := shapeOf(op, in[0], "logits")
+	shapes, err := inputShapes(op, in, "logits", "labels", "grad")
 	if err != nil {
 		return nil, err
 	}
-	labels, err := shapeOf(op, in[1], "labels")
-	if err != nil {
-		return nil, err
-	}
+	logits, labels := shapes[0], shapes[1]
 	if err := checkCEShapes(op, logits, labels); err != nil {
 		return nil, err
 	}
