@@ -89,36 +89,30 @@ func loadOpenBLAS(path string) (*blasBackend, error) {
 		name: name,
 		core: core,
 		sgemm: func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-			checkGemm(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
-			if k == 0 || alpha == 0 {
-				scaleRows(m, n, beta, c, ldc)
-				return
-			}
-			p := fortranArgs.Get().(*gemmArgs)
-			p.set(tA, tB, m, n, k, lda, ldb, ldc)
-			p.s = [2]float32{alpha, beta}
-			p.call(sg, unsafe.Pointer(&p.s[0]), unsafe.Pointer(&p.s[1]), unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]))
-			runtime.KeepAlive(a)
-			runtime.KeepAlive(b)
-			runtime.KeepAlive(c)
-			fortranArgs.Put(p)
+			fortranGemm(sg, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		},
 		dgemm: func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-			checkGemm(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
-			if k == 0 || alpha == 0 {
-				scaleRows(m, n, beta, c, ldc)
-				return
-			}
-			p := fortranArgs.Get().(*gemmArgs)
-			p.set(tA, tB, m, n, k, lda, ldb, ldc)
-			p.d = [2]float64{alpha, beta}
-			p.call(dg, unsafe.Pointer(&p.d[0]), unsafe.Pointer(&p.d[1]), unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]))
-			runtime.KeepAlive(a)
-			runtime.KeepAlive(b)
-			runtime.KeepAlive(c)
-			fortranArgs.Put(p)
+			fortranGemm(dg, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		},
 	}, nil
+}
+
+// fortranGemm calls the Fortran GEMM fn (sgemm_ for float32, dgemm_ for float64) on row-major operands,
+// after the checks gonum makes; k == 0 or alpha == 0 only scales C, without a call.
+func fortranGemm[T opFloat](fn uintptr, tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	checkGemm(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if k == 0 || alpha == 0 {
+		scaleRows(m, n, beta, c, ldc)
+		return
+	}
+	p := fortranArgs.Get().(*gemmArgs)
+	p.set(tA, tB, m, n, k, lda, ldb, ldc)
+	al, be := p.scalars(float64(alpha), float64(beta), unsafe.Sizeof(alpha) == 4)
+	p.call(fn, al, be, unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]))
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(c)
+	fortranArgs.Put(p)
 }
 
 // gemmArgs is the by-reference argument block of one Fortran GEMM call. Row-major C = op(A) op(B) is
@@ -132,6 +126,17 @@ type gemmArgs struct {
 }
 
 var fortranArgs = sync.Pool{New: func() any { return new(gemmArgs) }}
+
+// scalars stores alpha and beta (exact in float64 for either precision) as float32 when single is true,
+// else as float64, and returns pointers to them.
+func (p *gemmArgs) scalars(alpha, beta float64, single bool) (unsafe.Pointer, unsafe.Pointer) {
+	if single {
+		p.s = [2]float32{float32(alpha), float32(beta)}
+		return unsafe.Pointer(&p.s[0]), unsafe.Pointer(&p.s[1])
+	}
+	p.d = [2]float64{alpha, beta}
+	return unsafe.Pointer(&p.d[0]), unsafe.Pointer(&p.d[1])
+}
 
 func (p *gemmArgs) set(tA, tB bool, m, n, k, lda, ldb, ldc int) {
 	p.ta, p.tb = 'N', 'N'
