@@ -121,18 +121,8 @@ func (info RunInfo) validate() error {
 
 // Heartbeat records that the run is alive now.
 func (r *Run) Heartbeat(ctx context.Context) error {
-	s := r.store
-	if err := s.writable(); err != nil {
-		return err
-	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := r.runningBest(ctx, tx); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE runs SET heartbeat_ms = ? WHERE id = ?`, ms(s.now()), r.ID)
-		return err
-	})
-	return s.wrap("heartbeat of run "+r.ID, err)
+	return r.updateRunning(ctx, "heartbeat of run "+r.ID, `UPDATE runs SET heartbeat_ms = ? WHERE id = ?`,
+		func(now int64) []any { return []any{now, r.ID} })
 }
 
 // Finish ends the run with status FINISHED, FAILED or KILLED, recording the
@@ -140,30 +130,30 @@ func (r *Run) Heartbeat(ctx context.Context) error {
 // carries no error text. A run is finished once; a second call fails with
 // [ErrNotRunning].
 func (r *Run) Finish(ctx context.Context, status Status, errText string) error {
-	s := r.store
-	if err := s.writable(); err != nil {
-		return err
-	}
 	if !status.terminal() {
 		return invalid("Finish status", status, "FINISHED, FAILED or KILLED")
 	}
 	if status == Finished && errText != "" {
 		return invalid("Finish error text", errText, "empty for a FINISHED run (use FAILED)")
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := r.runningBest(ctx, tx); err != nil {
-			return err
-		}
-		now := ms(s.now())
-		_, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, end_ms = ?, heartbeat_ms = ? WHERE id = ?`,
-			string(status), errText, now, now, r.ID)
-		return err
-	})
-	return s.wrap("finish run "+r.ID, err)
+	return r.updateRunning(ctx, "finish run "+r.ID,
+		`UPDATE runs SET status = ?, error = ?, end_ms = ?, heartbeat_ms = ? WHERE id = ?`,
+		func(now int64) []any { return []any{string(status), errText, now, now, r.ID} })
 }
 
 // SetTestMetrics records the test-split result; call it before Finish.
 func (r *Run) SetTestMetrics(ctx context.Context, loss, top1, top5 float64) error {
+	return r.updateRunning(ctx, "test metrics of run "+r.ID,
+		`UPDATE runs SET test_loss = ?, test_top1 = ?, test_top5 = ?, heartbeat_ms = ? WHERE id = ?`,
+		func(now int64) []any { return []any{nullable(loss), nullable(top1), nullable(top5), now, r.ID} })
+}
+
+// updateRunning executes one UPDATE of the run's row in a write transaction,
+// after checking that the run still exists and is RUNNING. args gives the
+// query's arguments for the time the transaction started (taken inside it,
+// so a wait for the write lock does not age it); what names the action in
+// errors.
+func (r *Run) updateRunning(ctx context.Context, what, query string, args func(now int64) []any) error {
 	s := r.store
 	if err := s.writable(); err != nil {
 		return err
@@ -172,11 +162,10 @@ func (r *Run) SetTestMetrics(ctx context.Context, loss, top1, top5 float64) erro
 		if _, err := r.runningBest(ctx, tx); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE runs SET test_loss = ?, test_top1 = ?, test_top5 = ?, heartbeat_ms = ?
-			WHERE id = ?`, nullable(loss), nullable(top1), nullable(top5), ms(s.now()), r.ID)
+		_, err := tx.ExecContext(ctx, query, args(ms(s.now()))...)
 		return err
 	})
-	return s.wrap("test metrics of run "+r.ID, err)
+	return s.wrap(what, err)
 }
 
 // runningBest checks, inside a write transaction, that the run exists and
