@@ -97,21 +97,17 @@ func (ch *chart) render(c vg.CanvasSizer) (err error) {
 // svg renders the chart as a standalone SVG document (fonts are named,
 // not embedded, so the text is small and stable).
 func (ch *chart) svg() ([]byte, error) {
-	c := vgsvg.New(ch.W, ch.H)
-	if err := ch.render(c); err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("reports: chart %s: %w", ch.Name, err)
-	}
-	return b.Bytes(), nil
+	return ch.encode(vgsvg.New(ch.W, ch.H))
 }
 
 // png renders the chart at 144 dpi on white.
 func (ch *chart) png() ([]byte, error) {
-	c := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(ch.W, ch.H), vgimg.UseDPI(144),
-		vgimg.UseBackgroundColor(color.White))}
+	return ch.encode(vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(ch.W, ch.H), vgimg.UseDPI(144),
+		vgimg.UseBackgroundColor(color.White))})
+}
+
+// encode renders the chart on c and returns c's encoded image.
+func (ch *chart) encode(c vg.CanvasWriterTo) ([]byte, error) {
 	if err := ch.render(c); err != nil {
 		return nil, err
 	}
