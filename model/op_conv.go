@@ -47,6 +47,10 @@ func (g convGeom) p() int       { return g.oh * g.ow }
 func (g convGeom) inSize() int  { return g.c * g.h * g.w }
 func (g convGeom) outSize() int { return g.o * g.oh * g.ow }
 
+// padW is the row length of the zero-padded input plane; padSize its number of values.
+func (g convGeom) padW() int    { return g.w + g.pl + g.pr }
+func (g convGeom) padSize() int { return (g.h + g.pt + g.pb) * g.padW() }
+
 // direct reports whether the input itself is the column matrix (1x1, stride 1, no padding).
 func (g convGeom) direct() bool {
 	return g.k == 1 && g.stride == 1 && g.pt == 0 && g.pb == 0 && g.pl == 0 && g.pr == 0
@@ -368,7 +372,7 @@ func im2colChunk[T opFloat](g convGeom, x []T, n0, ns int, col []T) {
 	}
 	tbl := tapTable(g)
 	parallelRange(g.c, kk*ld, func(lo, hi int) {
-		buf := getScratch[T](tapGeom{h: g.h, w: g.w, pt: g.pt, pb: g.pb, pl: g.pl, pr: g.pr}.padSize())
+		buf := getScratch[T](g.padSize())
 		defer putScratch(buf)
 		pad := *buf
 		clear(pad)
@@ -402,9 +406,9 @@ func col2imChunk[T opFloat](g convGeom, dcol []T, n0, ns int, dx []T) {
 		return
 	}
 	tbl := tapTable(g)
-	wp := g.w + g.pl + g.pr
+	wp := g.padW()
 	parallelRange(g.c, kk*ld, func(lo, hi int) {
-		buf := getScratch[T](tapGeom{h: g.h, w: g.w, pt: g.pt, pb: g.pb, pl: g.pl, pr: g.pr}.padSize())
+		buf := getScratch[T](g.padSize())
 		defer putScratch(buf)
 		pad := *buf
 		for c := lo; c < hi; c++ {
@@ -568,23 +572,17 @@ func col2im[T opFloat](g convGeom, col []T, dxn []T) {
 // row of the column matrix is then a gather of a few values with no bounds or padding tests, instead
 // of the row-wise copies and clears above, whose per-call costs dominate when a map row is 2-8 values.
 
-// tapGeom is the part of a convolution's geometry that fixes its gather table.
-type tapGeom struct{ h, w, k, stride, pt, pb, pl, pr, oh, ow int }
-
-// padW is the row length of the zero-padded input plane; padSize its number of values.
-func (t tapGeom) padW() int    { return t.w + t.pl + t.pr }
-func (t tapGeom) padSize() int { return (t.h + t.pt + t.pb) * t.padW() }
-
-var tapTables sync.Map // tapGeom -> []int32
+var tapTables sync.Map // convGeom without batch and channel counts -> []int32
 
 // tapTable returns, for every kernel tap (kh, kw) and output position (oh, ow), in that order, the index
 // of the input value it reads in the zero-padded plane.
 func tapTable(g convGeom) []int32 {
-	key := tapGeom{g.h, g.w, g.k, g.stride, g.pt, g.pb, g.pl, g.pr, g.oh, g.ow}
+	key := g
+	key.n, key.c, key.o = 0, 0, 0 // the table depends on the plane and kernel geometry only
 	if v, ok := tapTables.Load(key); ok {
 		return v.([]int32)
 	}
-	wp := key.padW()
+	wp := g.padW()
 	tbl := make([]int32, 0, g.k*g.k*g.p())
 	for kh := 0; kh < g.k; kh++ {
 		for kw := 0; kw < g.k; kw++ {
@@ -602,7 +600,7 @@ func tapTable(g convGeom) []int32 {
 // padPlane copies the (H, W) plane into the interior of the zero-padded plane pad, whose border it
 // leaves alone (zero: pad comes cleared from padScratch and only the interior is ever written).
 func padPlane[T opFloat](g convGeom, plane, pad []T) {
-	wp := g.w + g.pl + g.pr
+	wp := g.padW()
 	for r := 0; r < g.h; r++ {
 		copySmall(pad[(r+g.pt)*wp+g.pl:][:g.w], plane[r*g.w:(r+1)*g.w])
 	}
