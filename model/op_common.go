@@ -353,15 +353,49 @@ type outSlot struct {
 	enabled bool
 	t       *tensor.Dense
 
-	// Max pooling's window argmaxes of the last forward run and the input they were computed from
-	// (a pointer to its first element), read by the gradient op (op_pool_max.go).
-	idx        []int32
-	idxSrc     any
-	wantArgmax bool // set when the op's gradient is built
+	// What a forward op keeps for its gradient op; nil until the gradient is built (SymDiff), so
+	// inference graphs keep nothing. Max pooling: its window argmaxes (op_pool_max.go). Convolution:
+	// its column matrices, when it batches samples (small maps, see convChunkCols; op_conv.go).
+	argmax, cols *kept
+}
 
-	// A convolution's column matrices of the last forward run, kept for its filter gradient when the
-	// convolution batches samples (small maps, see convChunkCols) and has a gradient (op_conv.go).
-	cols *colCache
+// kept is a buffer a forward op fills for its gradient op, valid for the input it was computed from.
+type kept struct {
+	buf any // a slice: []int32, []float32 or []float64
+	src any // &x[0] of the input the buffer was computed from; nil while it is not valid
+}
+
+// keptBuffer returns k's buffer resized to n values, marked not valid until record; nil when k is nil
+// (the op keeps nothing).
+func keptBuffer[E any](k *kept, n int) []E {
+	if k == nil {
+		return nil
+	}
+	b, _ := k.buf.([]E)
+	if cap(b) < n {
+		b = make([]E, n)
+	}
+	b = b[:n]
+	k.buf, k.src = b, nil
+	return b
+}
+
+// record marks k's buffer as computed from the input starting at src.
+func (k *kept) record(src any) {
+	if k != nil {
+		k.src = src
+	}
+}
+
+// keptFor returns k's n values if they were computed from the input starting at src, else nil.
+func keptFor[E any](k *kept, src any, n int) []E {
+	if k == nil || k.src != src {
+		return nil
+	}
+	if b, ok := k.buf.([]E); ok && len(b) == n {
+		return b
+	}
+	return nil
 }
 
 // owned is embedded in the ops with large outputs. Builders give every node's op its own slot

@@ -20,7 +20,7 @@ import (
 // samples per GEMM (see convChunkCols). Gradients come from the custom ops in op_conv_grad.go.
 //
 // budget, when not nil, is the column-cache memory left to the convolutions of a training graph (see
-// colCache); nil gives the op no cache.
+// outSlot.cols); nil gives the op no cache.
 func conv2d(x, w, b *G.Node, stride int, pad [4]int, relu bool, budget *colBudget) (*G.Node, error) {
 	op := conv2dOp{stride: stride, pad: pad, relu: relu, budget: budget, owned: newOwned()}
 	if _, err := op.InferShape(x.Shape(), w.Shape(), b.Shape()); err != nil {
@@ -152,7 +152,7 @@ func (op conv2dOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cache *colCache
+	var cache *kept
 	if s := op.outSlot(); s != nil && g.chunk() > 1 && !g.direct() {
 		// Set by SymDiff: only ops with a filter gradient keep their columns. A 1x1 conv's columns are
 		// its input, regathered by a copy; keeping them would only hold another copy of a block input.
@@ -160,28 +160,24 @@ func (op conv2dOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	}
 	if t[0].Dtype() == tensor.Float32 {
 		x := sliceOf[float32](t[0])
-		cols := cacheBuffer[float32](cache, g.ckk()*g.p()*g.n)
+		cols := keptBuffer[float32](cache, g.ckk()*g.p()*g.n)
 		convForward(g, x, sliceOf[float32](t[1]), sliceOf[float32](t[2]), sliceOf[float32](y), op.relu, g.chunk(), cols)
 		cache.record(&x[0])
 	} else {
 		x := sliceOf[float64](t[0])
-		cols := cacheBuffer[float64](cache, g.ckk()*g.p()*g.n)
+		cols := keptBuffer[float64](cache, g.ckk()*g.p()*g.n)
 		convForward(g, x, sliceOf[float64](t[1]), sliceOf[float64](t[2]), sliceOf[float64](y), op.relu, g.chunk(), cols)
 		cache.record(&x[0])
 	}
 	return y, nil
 }
 
-// colCache keeps the column matrices a batched convolution's forward pass built (one per chunk of
-// samples, in order) so that its filter gradient, dW = sum dZ col^T, does not build them again. It costs
-// C*K*K*OH*OW*N values per convolution, and only convolutions with K > 1 that batch samples (maps
-// under convChunkCols positions) keep one, within colCacheBudget bytes per training graph: the
+// A batched convolution keeps the column matrices its forward pass built (one per chunk of samples, in
+// order; outSlot.cols) so that its filter gradient, dW = sum dZ col^T, does not build them again. It
+// costs C*K*K*OH*OW*N values per convolution, and only convolutions with K > 1 that batch samples
+// (maps under convChunkCols positions) keep them, within colCacheBudget bytes per training graph: the
 // paper's network at 224x16, 64x64 or 32x128 needs 80-130 MB for all of them, a naive (no 1x1
-// reduction) variant several times that, so it caches only some.
-type colCache struct {
-	buf any // []float32 or []float64
-	src any // &x[0] of the input the columns were built from; nil while they are not valid
-}
+// reduction) variant several times that, so it keeps only some.
 
 // colCacheBudget is the column-cache memory one training graph may use.
 const colCacheBudget = 256 << 20
@@ -202,38 +198,6 @@ func (b *colBudget) take(bytes int64) bool {
 	return true
 }
 
-// cacheBuffer returns c's buffer resized to n values and marks it not valid; nil when c is nil.
-func cacheBuffer[T opFloat](c *colCache, n int) []T {
-	if c == nil {
-		return nil
-	}
-	b, _ := c.buf.([]T)
-	if cap(b) < n {
-		b = make([]T, n)
-	}
-	b = b[:n]
-	c.buf, c.src = b, nil
-	return b
-}
-
-// record marks the columns as built from the input starting at src.
-func (c *colCache) record(src any) {
-	if c != nil {
-		c.src = src
-	}
-}
-
-// columnsFor returns the columns built from the input starting at src, or nil.
-func columnsFor[T opFloat](c *colCache, src any, n int) []T {
-	if c == nil || c.src != src {
-		return nil
-	}
-	if b, ok := c.buf.([]T); ok && len(b) == n {
-		return b
-	}
-	return nil
-}
-
 func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != 3 {
 		return nil, fmt.Errorf("model: %v: SymDiff expects 3 inputs, got %d", op, len(inputs))
@@ -250,7 +214,7 @@ func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: input gradient: %w", op, err)
 	}
-	var cols *colCache
+	var cols *kept
 	if s := op.outSlot(); s != nil && op.budget != nil {
 		var ws [4]int
 		copy(ws[:], w.Shape())
@@ -260,7 +224,7 @@ func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 		}
 		bytes := int64(g.ckk()*g.p()*g.n) * int64(x.Dtype().Size())
 		if s.cols == nil && g.chunk() > 1 && !g.direct() && op.budget.take(bytes) {
-			s.cols = new(colCache)
+			s.cols = new(kept)
 		}
 		cols = s.cols
 	}

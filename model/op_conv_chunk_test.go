@@ -142,7 +142,7 @@ func TestColumnCacheInNet(t *testing.T) {
 		for _, node := range gr.g.AllNodes() {
 			if op, ok := node.Op().(maxPoolOp); ok && op.outSlot() != nil {
 				pools++
-				if s := op.outSlot(); s.idx != nil && s.idxSrc != nil {
+				if a := op.outSlot().argmax; a != nil && a.buf != nil && a.src != nil {
 					argmaxes++
 				}
 			}

@@ -118,7 +118,7 @@ type convFilterGradOp struct {
 	stride int
 	pad    [4]int
 	k      int
-	cols   *colCache // the forward op's columns (nil: build them here)
+	cols   *kept // the forward op's columns (nil: build them here)
 	owned
 }
 
@@ -184,10 +184,10 @@ func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) 
 	n := g.ckk() * g.p() * g.n
 	if t[0].Dtype() == tensor.Float32 {
 		x := sliceOf[float32](t[0])
-		convBackwardFilter(g, x, sliceOf[float32](t[1]), sliceOf[float32](dw), g.chunk(), columnsFor[float32](op.cols, &x[0], n))
+		convBackwardFilter(g, x, sliceOf[float32](t[1]), sliceOf[float32](dw), g.chunk(), keptFor[float32](op.cols, &x[0], n))
 	} else {
 		x := sliceOf[float64](t[0])
-		convBackwardFilter(g, x, sliceOf[float64](t[1]), sliceOf[float64](dw), g.chunk(), columnsFor[float64](op.cols, &x[0], n))
+		convBackwardFilter(g, x, sliceOf[float64](t[1]), sliceOf[float64](dw), g.chunk(), keptFor[float64](op.cols, &x[0], n))
 	}
 	return dw, nil
 }
@@ -195,7 +195,7 @@ func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) 
 // convBackwardFilter computes dw = sum_n dZ_n col_n^T. Per-sample kernels accumulate into one buffer per
 // worker, summed in worker order at the end; batched kernels (small maps, see convChunkCols) run one GEMM
 // per chunk with the cores splitting dw's rows. Both orders are fixed for a given GOMAXPROCS, so results
-// are deterministic. cached, when not nil, holds the forward pass's column matrices (see colCache).
+// are deterministic. cached, when not nil, holds the forward pass's column matrices (see outSlot.cols).
 func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, cached []T) {
 	ckk, p := g.ckk(), g.p()
 	if s > 1 {

@@ -141,46 +141,26 @@ func (op maxPoolOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx := op.argmaxBuffer(g.n * g.c * g.oh * g.ow)
+	k := op.keptArgmax()
+	idx := keptBuffer[int32](k, g.n*g.c*g.oh*g.ow)
 	if t[0].Dtype() == tensor.Float32 {
 		x := sliceOf[float32](t[0])
 		maxPoolForward(g, x, sliceOf[float32](y), idx)
-		op.recordArgmax(&x[0], idx)
+		k.record(&x[0])
 	} else {
 		x := sliceOf[float64](t[0])
 		maxPoolForward(g, x, sliceOf[float64](y), idx)
-		op.recordArgmax(&x[0], idx)
+		k.record(&x[0])
 	}
 	return y, nil
 }
 
-// argmaxBuffer returns the op's buffer for the window argmaxes of a run; nil for ops without a gradient
-// (an inference graph's: nothing would read them) and for ops without a slot (built as literals: they
-// recompute the argmax in the gradient).
-func (op maxPoolOp) argmaxBuffer(n int) []int32 {
-	s := op.outSlot()
-	if s == nil || !s.wantArgmax {
-		return nil
-	}
-	if cap(s.idx) < n {
-		s.idx = make([]int32, n)
-	}
-	s.idx, s.idxSrc = s.idx[:n], nil
-	return s.idx
-}
-
-// recordArgmax marks the argmax buffer as computed from the input whose first element is at src.
-func (op maxPoolOp) recordArgmax(src any, idx []int32) {
-	if s := op.outSlot(); s != nil && idx != nil {
-		s.idxSrc = src
-	}
-}
-
-// argmaxFor returns the argmaxes the forward op recorded for the input starting at src, or nil when it
-// has none for it (the gradient then recomputes them from x).
-func (op maxPoolOp) argmaxFor(src any, n int) []int32 {
-	if s := op.outSlot(); s != nil && s.idxSrc == src && len(s.idx) == n {
-		return s.idx
+// keptArgmax is where the op keeps the window argmaxes of a run for its gradient: nil for ops without a
+// gradient (an inference graph's: nothing would read them) and for ops without a slot (built as
+// literals); the gradient then recomputes them from x.
+func (op maxPoolOp) keptArgmax() *kept {
+	if s := op.outSlot(); s != nil {
+		return s.argmax
 	}
 	return nil
 }
@@ -288,8 +268,8 @@ func (op maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("model: %v: SymDiff expects 1 input, got %d", op, len(inputs))
 	}
-	if s := op.outSlot(); s != nil {
-		s.wantArgmax = true // the gradient reads them
+	if s := op.outSlot(); s != nil && s.argmax == nil {
+		s.argmax = new(kept) // the gradient reads them
 	}
 	dx, err := G.ApplyOp(maxPoolGradOp{fwd: op, owned: newOwned()}, inputs[0], grad)
 	if err != nil {
@@ -360,10 +340,10 @@ func (op maxPoolGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	n := t[1].Shape().TotalSize()
 	if t[0].Dtype() == tensor.Float32 {
 		x := sliceOf[float32](t[0])
-		maxPoolBackward(g, x, sliceOf[float32](t[1]), sliceOf[float32](dx), op.fwd.argmaxFor(&x[0], n))
+		maxPoolBackward(g, x, sliceOf[float32](t[1]), sliceOf[float32](dx), keptFor[int32](op.fwd.keptArgmax(), &x[0], n))
 	} else {
 		x := sliceOf[float64](t[0])
-		maxPoolBackward(g, x, sliceOf[float64](t[1]), sliceOf[float64](dx), op.fwd.argmaxFor(&x[0], n))
+		maxPoolBackward(g, x, sliceOf[float64](t[1]), sliceOf[float64](dx), keptFor[int32](op.fwd.keptArgmax(), &x[0], n))
 	}
 	return dx, nil
 }
