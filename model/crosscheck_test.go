@@ -114,24 +114,6 @@ func runTorchJobs(t *testing.T, jobs []*torchJob) {
 	}
 }
 
-// runTorch runs one job and fails the test unless torch accepted every tensor (strict load).
-func runTorch(t *testing.T, spec Spec, params []Tensor, input []float32) map[string]Tensor {
-	t.Helper()
-	j := &torchJob{Spec: spec, Params: params, Input: input}
-	runTorchJobs(t, []*torchJob{j})
-	if j.Err != "" {
-		t.Fatalf("PyTorch refused the parameters: %s", j.Err)
-	}
-	return j.Out
-}
-
-// crossCheckLogits returns the PyTorch reference's eval-mode logits (batch x NumClasses, row-major) for
-// spec with params on input (NCHW). A forward pass of our own can be compared with it directly.
-func crossCheckLogits(t *testing.T, spec Spec, params []Tensor, input []float32) (torchLogits []float32) {
-	t.Helper()
-	return runTorch(t, spec, params, input)["logits"].Data
-}
-
 // maxAbsDiff compares float64 reference values with float32 ones and also returns the largest magnitude.
 func maxAbsDiff(ref []float64, got []float32) (diff, scale float64) {
 	for i := range ref {

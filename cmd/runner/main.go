@@ -51,19 +51,18 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type flags struct {
-	config     string
-	sets       multiFlag
-	db, out    string
-	jobs       int
-	trial      string
-	index      int
-	list       bool
-	failFast   bool
-	quiet      bool
-	threads    int
-	noReport   bool
-	stdoutTerm bool
-	cluster    clusterFlags
+	config   string
+	sets     multiFlag
+	db, out  string
+	jobs     int
+	trial    string
+	index    int
+	list     bool
+	failFast bool
+	quiet    bool
+	threads  int
+	noReport bool
+	cluster  clusterFlags
 }
 
 func parseFlags(args []string, stderr io.Writer) (*flags, error) {
