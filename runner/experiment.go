@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -58,16 +57,7 @@ type Result struct {
 // TrialDir is the folder of a trial under outDir: the experiment name, then the trial name made safe for
 // file systems and the first 8 hex digits of its config hash (so two configs never share a folder).
 func TrialDir(outDir, experiment string, t experiments.Trial) string {
-	var b strings.Builder
-	for _, r := range t.Name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '=', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return filepath.Join(outDir, experiment, b.String()+"-"+t.Hash[:8])
+	return RunDir(outDir, experiment, t.Name, t.Hash)
 }
 
 // Select returns the trials opts selects, with an error naming the valid choices when none matches.

@@ -28,10 +28,13 @@ func (s *Store) Tag(ctx context.Context, idOrPrefix, key, value string) error {
 }
 
 // Delete removes a run (id or unambiguous prefix) with its params, epochs,
-// artifacts and tags, in one transaction, and returns the artifacts it had so
-// the caller can delete the files. A RUNNING run is refused: its process is
-// alive (otherwise Open would have reaped it) and would fail on its next
-// write. Runs resumed from the deleted run keep running but lose the link.
+// artifacts and tags, in one transaction, and returns the artifacts whose
+// files the caller may delete: those that no other run records (by path)
+// and, while another run of the same experiment, trial and config is
+// RUNNING, none at all (its trial folder is in use). A RUNNING run is
+// refused: its process is alive (otherwise Open would have reaped it) and
+// would fail on its next write. Runs resumed from the deleted run keep
+// running but lose the link.
 func (s *Store) Delete(ctx context.Context, idOrPrefix string) ([]Artifact, error) {
 	if err := s.writable(); err != nil {
 		return nil, err
@@ -49,8 +52,13 @@ func (s *Store) Delete(ctx context.Context, idOrPrefix string) ([]Artifact, erro
 		if Status(status) == Running {
 			return errorf("run %s is RUNNING; it can be deleted once it has ended: %w", id, ErrInvalid)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT run_id, kind, path, sha256, size, created_ms FROM artifacts
-			WHERE run_id = ? ORDER BY kind, path`, id)
+		rows, err := tx.QueryContext(ctx, `SELECT a.run_id, a.kind, a.path, a.sha256, a.size, a.created_ms
+			FROM artifacts a JOIN runs r ON r.id = a.run_id
+			WHERE a.run_id = ?
+			AND NOT EXISTS (SELECT 1 FROM artifacts o WHERE o.path = a.path AND o.run_id != a.run_id)
+			AND NOT EXISTS (SELECT 1 FROM runs l WHERE l.status = 'RUNNING' AND l.experiment = r.experiment
+				AND l.trial = r.trial AND l.config_hash = r.config_hash)
+			ORDER BY a.kind, a.path`, id)
 		if err != nil {
 			return err
 		}

@@ -168,8 +168,14 @@ func TestTagAndDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(arts) != 1 || arts[0].Path != ckpt {
-		t.Fatalf("Delete returned %+v", arts)
+	if len(arts) != 0 {
+		t.Fatalf("Delete returned %+v while run %s of the same trial is RUNNING (its folder is in use)", arts, runs[2].ID)
+	}
+	ckpt1 := filepath.Join(t.TempDir(), "best.ckpt")
+	os.WriteFile(ckpt1, []byte("weights"), 0o644)
+	s.AddArtifact(ctx, runs[1].ID, KindCheckpointBest, ckpt1)
+	if arts, err := s.Delete(ctx, runs[1].ID); err != nil || len(arts) != 1 || arts[0].Path != ckpt1 {
+		t.Fatalf("Delete returned %+v, %v", arts, err)
 	}
 	if _, err := s.Run(ctx, runs[0].ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("deleted run still readable: %v", err)

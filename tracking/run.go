@@ -29,6 +29,8 @@ type RunInfo struct {
 	PID       int
 	Threads   int
 	// ResumedFrom is the id of the run whose checkpoint this run continues.
+	// The new run takes over that run's artifacts (the files it continues),
+	// so deleting the earlier run never removes them.
 	ResumedFrom string
 }
 
@@ -83,6 +85,13 @@ func (s *Store) StartRun(ctx context.Context, info RunInfo) (*Run, error) {
 			id, info.Experiment, info.Trial, info.ConfigText, info.ConfigHash, info.Seed, now, now,
 			info.GitCommit, info.GitDirty, info.GoVersion, info.Host, info.PID, info.Threads, resumedFrom); err != nil {
 			return err
+		}
+		if info.ResumedFrom != "" {
+			// The new run continues the files of the run it resumes (same trial folder, same paths):
+			// they become its artifacts, so the earlier run no longer owns, lists or deletes them.
+			if _, err := tx.ExecContext(ctx, `UPDATE artifacts SET run_id = ? WHERE run_id = ?`, id, info.ResumedFrom); err != nil {
+				return err
+			}
 		}
 		for _, k := range sortedKeys(info.Params) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)`,

@@ -6,8 +6,12 @@
 //	runs [-db FILE] show ID
 //	runs [-db FILE] export -format csv|json [-experiment NAME] [-status S] [-where key=value]...
 //	runs [-db FILE] tag ID key=value...
-//	runs [-db FILE] delete [-yes] ID
+//	runs [-db FILE] delete [-yes] [-out DIR] ID
 //	runs [-db FILE] merge SHARD.db...
+//
+// delete removes only files that lie in the run's own trial folder under the output root, that no other
+// run records (a resumed run takes over the files of the run it continues), and never follows a symlink
+// or a path outside that folder; such files are kept and named.
 //
 // ID may be any unambiguous prefix of a run id. Errors are one line on
 // stderr; the exit status is 2 for usage errors and 1 for anything else.
@@ -45,7 +49,9 @@ commands:
   export  -format csv|json [-experiment NAME] [-status S] [-where key=value]...
                                                                every epoch of the runs, params as columns
   tag     ID key=value...                                      set tags on a run
-  delete  [-yes] ID                                            delete a run and its artifact files
+  delete  [-yes] [-out DIR] ID                                 delete a run and the files only it owns in its
+                                                               trial folder OUT/EXPERIMENT/TRIAL-HASH8
+                                                               (-out defaults to the folder of -db)
   merge   SHARD.db...                                          fold shard databases into -db
 
 ID is a run id or an unambiguous prefix of one. -db defaults to runs/tracking.db (the runner's) and

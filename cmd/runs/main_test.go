@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"inceptionlab/runner"
 	"inceptionlab/tracking"
 )
 
@@ -58,8 +59,9 @@ func fixture(t *testing.T) (db, artDir string, now func() time.Time) {
 			}
 		}
 	}
-	artDir = filepath.Join(dir, "artifacts")
-	os.Mkdir(artDir, 0o755)
+	// The trial folder the runner would use for run a under the output root (the folder of -db).
+	artDir = runner.RunDir(dir, "cifar", "lr=0.1", "hash-lr=0.1")
+	os.MkdirAll(artDir, 0o755)
 
 	a := start("cifar", "lr=0.1", "0.1")
 	log(a, ep(0, 0.3125), ep(1, 0.5), ep(2, 0.4375))
