@@ -23,6 +23,9 @@ type RunRecorder interface {
 	AddArtifact(ctx context.Context, kind, path string) error
 	// SetTestMetrics records the final evaluation on the test split.
 	SetTestMetrics(ctx context.Context, loss, top1, top5 float64) error
+	// SetEvaluation records the per-example predictions, confusion matrix and class names of one split,
+	// replacing an earlier record of that split.
+	SetEvaluation(ctx context.Context, e Evaluation) error
 	// Execute runs body while keeping the run's heartbeat fresh, then records its outcome: FINISHED when
 	// body returns nil, KILLED when ctx was cancelled, FAILED with the error text otherwise (a panic
 	// included). It returns body's error.
@@ -52,4 +55,27 @@ type Epoch struct {
 	ImagesPerSec float64 // training images per second
 	MainLoss     float64 // mean main-head cross-entropy
 	AuxLoss      float64 // mean weighted aux part: aux weight x sum of aux cross-entropies
+}
+
+// Evaluation is the per-example and per-class result of evaluating the best checkpoint on one split.
+type Evaluation struct {
+	Split       string              // "val" or "test"
+	Classes     []string            // class names, index order
+	Confusion   [][]int             // Confusion[true][predicted] counts, one row per class
+	Predictions []ExamplePrediction // one per example (the runner keeps them for the test split)
+	Thumbnails  []Thumbnail         // small PNGs of some examples (misclassified test images)
+}
+
+// ExamplePrediction is the model's answer for one example of a split.
+type ExamplePrediction struct {
+	Example     int // index in the split
+	Label, Pred int // true and predicted class
+	PTrue       float64
+	Top5        []int // most probable classes, best first
+}
+
+// Thumbnail is a small PNG of one example.
+type Thumbnail struct {
+	Example int
+	PNG     []byte
 }

@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -189,16 +188,42 @@ func (tr *trial) body(ctx context.Context, run RunRecorder, p *prepared) error {
 	if err != nil {
 		return err
 	}
-	loss, top1, top5, err := evaluate(ctx, bestNet, p.splits.Test, cfg.Train.BatchSize)
+	test, err := evaluateSplit(ctx, bestNet, p.splits.Test, cfg.Train.BatchSize, true)
 	if err != nil {
 		return err
 	}
-	tr.prog.Note(tr.t.Name, fmt.Sprintf("test (best checkpoint): loss %.4f, top-1 %.2f%%, top-5 %.2f%%", loss, 100*top1, 100*top5))
-	if err := run.SetTestMetrics(ctx, loss, top1, top5); err != nil {
+	tr.prog.Note(tr.t.Name, fmt.Sprintf("test (best checkpoint): loss %.4f, top-1 %.2f%%, top-5 %.2f%%", test.loss, 100*test.top1, 100*test.top5))
+	if err := run.SetTestMetrics(ctx, test.loss, test.top1, test.top5); err != nil {
 		return err
 	}
-	p.test = &top1
+	if err := tr.recordEvidence(ctx, run, p, bestNet, test.preds); err != nil {
+		return err
+	}
+	p.test = &test.top1
 	return nil
+}
+
+// recordEvidence stores the best checkpoint's per-example test predictions, a few thumbnails of its
+// mistakes, and the confusion matrices of the test and validation splits.
+func (tr *trial) recordEvidence(ctx context.Context, run RunRecorder, p *prepared, best *model.Net, preds []ExamplePrediction) error {
+	k := best.Spec().NumClasses
+	classes := p.splits.Classes
+	thumbs, err := thumbnails(p.splits.Test, preds, tr.cfg.Data.Normalize.Mean, tr.cfg.Data.Normalize.Std)
+	if err != nil {
+		return err
+	}
+	if err := run.SetEvaluation(ctx, Evaluation{Split: "test", Classes: classes, Confusion: confusion(preds, k),
+		Predictions: preds, Thumbnails: thumbs}); err != nil {
+		return err
+	}
+	if p.splits.Val == nil || p.splits.Val.Len() == 0 {
+		return nil
+	}
+	val, err := evaluateSplit(ctx, best, p.splits.Val, tr.cfg.Train.BatchSize, true)
+	if err != nil {
+		return err
+	}
+	return run.SetEvaluation(ctx, Evaluation{Split: "val", Classes: classes, Confusion: confusion(val.preds, k)})
 }
 
 // meta is the checkpoint metadata after epoch.
@@ -281,45 +306,6 @@ func (tr *trial) epoch(ctx context.Context, p *prepared, epoch int) (Epoch, erro
 	}
 	ep.Seconds = tr.now().Sub(start).Seconds()
 	return ep, nil
-}
-
-// evaluate runs inference over a whole subset in order and returns the mean cross-entropy, top-1 and
-// top-5 accuracy.
-func evaluate(ctx context.Context, net *model.Net, s *data.Subset, batch int) (loss, top1, top5 float64, err error) {
-	c, h, w := s.Dims()
-	k := net.Spec().NumClasses
-	x := make([]float32, batch*c*h*w)
-	y := make([]int, batch)
-	var sum float64
-	var hit1, hit5 int
-	for lo := 0; lo < s.Len(); lo += batch {
-		if err := ctx.Err(); err != nil {
-			return 0, 0, 0, err
-		}
-		n := min(batch, s.Len()-lo)
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = lo + i
-		}
-		if err := s.Fill(idx, x[:n*c*h*w], y[:n], nil); err != nil {
-			return 0, 0, 0, err
-		}
-		logits, err := net.Forward(x[:n*c*h*w], n)
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		for i := 0; i < n; i++ {
-			sum += crossEntropy(logits[i*k:(i+1)*k], y[i])
-		}
-		a, b := model.TopK(logits, y[:n], k)
-		hit1 += a
-		hit5 += b
-	}
-	if s.Len() == 0 {
-		return math.NaN(), math.NaN(), math.NaN(), errors.New("runner: evaluating an empty split")
-	}
-	n := float64(s.Len())
-	return sum / n, float64(hit1) / n, float64(hit5) / n, nil
 }
 
 func nan() float64 { return math.NaN() }

@@ -27,6 +27,18 @@
 // signal.NotifyContext on SIGINT or SIGTERM) marks it KILLED, and only a nil
 // result marks it FINISHED.
 //
+// # Per-example evidence
+//
+// [Run.SetEvaluation] stores what the best checkpoint said about a split:
+// one row per example (true class, predicted class, probability of the true
+// class, top-5), the confusion matrix as nonzero cells, and PNG thumbnails of
+// some examples; [Run.SetClasses] stores the class names. One row per example
+// rather than one blob per run: a run's 1,000-10,000 rows are tens of KB,
+// and SQL can join two runs on (split, example) for a paired test or group
+// by class without decoding anything. [Store.Predictions], [Store.Confusion],
+// [Store.Classes] and [Store.Thumbnails] read them back; [Store.ExportEvaluation]
+// writes them as CSV or JSON; [Store.Merge] carries them.
+//
 // # Errors
 //
 // Every error is prefixed "tracking: " and can be matched with errors.Is

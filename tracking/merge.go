@@ -24,6 +24,10 @@ var mergeTables = []struct{ name, columns string }{
 		"main_loss, aux_loss, logged_ms"},
 	{"artifacts", "run_id, kind, path, sha256, size, created_ms"},
 	{"tags", "run_id, key, value"},
+	{"classes", "run_id, idx, name"},
+	{"predictions", "run_id, split, example, label, pred, p_true, top5"},
+	{"confusion", "run_id, split, label, pred, n"},
+	{"thumbnails", "run_id, split, example, png"},
 }
 
 // Merge folds the shard database at shardPath into s, in one transaction:

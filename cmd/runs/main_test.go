@@ -169,6 +169,8 @@ func TestErrors(t *testing.T) {
 		{"unknown id", []string{"-db", db, "show", "ff"}, 1, "run not found"},
 		{"show without id", []string{"-db", db, "show"}, 2, "show takes one run id"},
 		{"export without format", []string{"-db", db, "export"}, 2, "-format must be csv or json"},
+		{"export bad what", []string{"-db", db, "export", "-format", "csv", "-what", "logits"}, 2,
+			"-what must be epochs, predictions or confusion"},
 		{"tag without pair", []string{"-db", db, "tag", "0111"}, 2, "at least one key=value"},
 		{"tag bad pair", []string{"-db", db, "tag", "0111", "=x"}, 2, "is not key=value"},
 		{"delete running", []string{"-db", db, "delete", "-yes", "0333"}, 1, "is RUNNING"},

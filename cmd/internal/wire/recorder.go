@@ -71,3 +71,20 @@ func (r *runRecorder) Execute(ctx context.Context, body func(context.Context) er
 		return err
 	})
 }
+
+func (r *runRecorder) SetEvaluation(ctx context.Context, e runner.Evaluation) error {
+	if e.Classes != nil {
+		if err := r.run.SetClasses(ctx, e.Classes); err != nil {
+			return err
+		}
+	}
+	te := tracking.Evaluation{Split: e.Split, Confusion: e.Confusion}
+	for _, p := range e.Predictions {
+		te.Predictions = append(te.Predictions, tracking.Prediction{Example: p.Example, Label: p.Label, Pred: p.Pred,
+			PTrue: p.PTrue, Top5: p.Top5})
+	}
+	for _, t := range e.Thumbnails {
+		te.Thumbnails = append(te.Thumbnails, tracking.Thumbnail{Example: t.Example, PNG: t.PNG})
+	}
+	return r.run.SetEvaluation(ctx, te)
+}
