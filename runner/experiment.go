@@ -32,7 +32,7 @@ const (
 	StatusFailed   = "FAILED"
 	StatusKilled   = "KILLED"
 	StatusSkipped  = "SKIPPED" // a FINISHED run with this config hash already exists
-	StatusBusy     = "RUNNING" // another process is running this trial right now
+	StatusBusy     = "RUNNING" // another live process holds this trial (its lock or its RUNNING row); not trained
 )
 
 // Result is what happened to one trial.
@@ -145,6 +145,17 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 	if plan, err := model.NewPlan(spec); err == nil {
 		res.Params, res.MACs = plan.TotalParams(true), plan.TotalMACs(false)
 	}
+	// The trial folder's lock comes first, and every check after it: a runner that finished the trial
+	// just before we got the lock is then seen as FINISHED, not trained again.
+	release, err := claim(tr.dir)
+	if errors.Is(err, ErrTrialBusy) {
+		return tr.busy(res, err)
+	}
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	defer release()
 	if id, err := tr.rec.FinishedRun(ctx, experiment, tr.t.Hash); err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
@@ -159,9 +170,11 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 		return res
 	}
 	if prevStatus == StatusBusy {
-		res.Status, res.RunID = StatusBusy, prevID
-		res.Err = fmt.Errorf("runner: run %.8s of this trial is RUNNING in another live process", prevID)
-		tr.prog.Note(tr.t.Name, "skipped: "+res.Err.Error())
+		res.RunID = prevID
+		return tr.busy(res, fmt.Errorf("runner: %w: run %.8s of this trial is RUNNING in another live process", ErrTrialBusy, prevID))
+	}
+	if err := cleanStaleTemps(tr.dir); err != nil {
+		res.Status, res.Err = StatusFailed, err
 		return res
 	}
 	tr.prog.TrialStart(tr.t.Name, tr.index, tr.total)
@@ -190,6 +203,9 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 		info.Params["derived.build."+k] = v
 	}
 	run, err := tr.rec.StartRun(ctx, info)
+	if errors.Is(err, ErrTrialBusy) {
+		return tr.busy(res, err)
+	}
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
@@ -224,5 +240,12 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 	}
 	res.Seconds = tr.now().Sub(start).Seconds()
 	tr.prog.TrialEnd(res)
+	return res
+}
+
+// busy ends a trial that another live process holds: reported, not trained, and not a success.
+func (tr *trial) busy(res Result, err error) Result {
+	res.Status, res.Err = StatusBusy, err
+	tr.prog.Note(tr.t.Name, "skipped: "+err.Error())
 	return res
 }

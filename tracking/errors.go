@@ -29,6 +29,9 @@ var (
 	ErrAmbiguous = errors.New("ambiguous run id prefix")
 	// ErrNotRunning: a write to a run that already ended (or was reaped).
 	ErrNotRunning = errors.New("run is not running")
+	// ErrClaimed: StartRun of a trial (experiment, trial, config hash)
+	// that already has a RUNNING run; the error names that run.
+	ErrClaimed = errors.New("trial is already claimed by a RUNNING run")
 	// ErrDuplicateEpoch: an epoch number logged twice for one run.
 	ErrDuplicateEpoch = errors.New("epoch already logged")
 	// ErrInvalid: an argument is outside its valid range.

@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,8 +92,8 @@ func TestRunByPrefix(t *testing.T) {
 	ids := []string{"abc11111", "abc22222", "abd33333", "abc"}
 	i := 0
 	s.newID = func() string { i++; return ids[i-1] }
-	for range ids {
-		mustStart(t, s, info("e", "t"))
+	for i := range ids {
+		mustStart(t, s, info("e", fmt.Sprint("t", i)))
 	}
 	tests := []struct {
 		prefix string

@@ -45,6 +45,11 @@ type Run struct {
 // StartRun records a new RUNNING run with a new id (a random version 4
 // UUID unless Options.NewID says otherwise). It
 // starts no goroutine; see [Run.StartHeartbeat] and [Run.Execute].
+//
+// Starting a run claims its trial: while a run of the same experiment,
+// trial and config hash is RUNNING, StartRun fails with [ErrClaimed]
+// naming it (a unique index checked inside the inserting transaction, so
+// of several processes racing, exactly one wins).
 func (s *Store) StartRun(ctx context.Context, info RunInfo) (*Run, error) {
 	if err := s.writable(); err != nil {
 		return nil, err
@@ -101,6 +106,9 @@ func (s *Store) StartRun(ctx context.Context, info RunInfo) (*Run, error) {
 		}
 		return nil
 	})
+	if isUniqueViolation(err) {
+		return nil, s.claimedError(ctx, info)
+	}
 	if err != nil {
 		return nil, s.wrap("start run", err)
 	}

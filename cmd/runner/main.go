@@ -9,7 +9,9 @@
 //	runner -config FILE -collect slurm|k8s [-db FILE]
 //
 // Rerunning the same command skips trials that already finished and resumes interrupted ones from their
-// last checkpoint. Ctrl-C (or SIGTERM) stops after marking the running trial KILLED; its last complete
+// last checkpoint. A trial another live runner holds (its folder's lock file or its RUNNING row) is not
+// touched; the runner then exits 75 (ExitBusy), so a cluster scheduler does not count it a success. Exit
+// statuses: 0 done, 1 a trial failed, 2 usage or config error, 75 a trial was busy, 130 interrupted. Ctrl-C (or SIGTERM) stops after marking the running trial KILLED; its last complete
 // epoch is already saved.
 //
 // On a cluster, -emit writes a Slurm job array script or a Kubernetes Indexed Job that runs one trial
@@ -35,6 +37,15 @@ import (
 	"inceptionlab/experiments"
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
+)
+
+// Exit statuses of the runner.
+const (
+	ExitOK          = 0   // every selected trial finished (or had finished before)
+	ExitFailed      = 1   // a trial failed, or the report could not be written
+	ExitUsage       = 2   // bad flags or config
+	ExitBusy        = 75  // a selected trial is claimed by another live runner (EX_TEMPFAIL: retry later)
+	ExitInterrupted = 130 // SIGINT or SIGTERM; rerun the same command to resume
 )
 
 func main() {
@@ -176,9 +187,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 130
 	case runErr != nil:
 		fmt.Fprintln(stderr, "runner:", strings.ReplaceAll(runErr.Error(), "\n", "; "))
-		return 1
+		return ExitFailed
 	}
-	return 0
+	var busy []string
+	for _, r := range results {
+		if r.Status == runner.StatusBusy {
+			busy = append(busy, fmt.Sprintf("%q", r.Trial))
+		}
+	}
+	if len(busy) > 0 {
+		fmt.Fprintf(stderr, "runner: trial %s not trained: claimed by another live runner (exit %d; rerun once it has ended)\n",
+			strings.Join(busy, ", "), ExitBusy)
+		return ExitBusy
+	}
+	return ExitOK
 }
 
 // openStore opens (creating it and its folder if needed) the tracking database.

@@ -2,6 +2,8 @@ package wire
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
@@ -39,6 +41,9 @@ func (r *recorder) StartRun(ctx context.Context, info runner.RunInfo) (runner.Ru
 		Seed: info.Seed, Params: info.Params, Threads: info.Threads, ResumedFrom: info.ResumedFrom,
 		GitCommit: r.build.GitCommit, GitDirty: r.build.GitDirty,
 	})
+	if errors.Is(err, tracking.ErrClaimed) {
+		return nil, fmt.Errorf("%w: %w", runner.ErrTrialBusy, err)
+	}
 	if err != nil {
 		return nil, err
 	}
