@@ -8,7 +8,7 @@ import (
 )
 
 // isUniqueViolation reports whether err is SQLite's UNIQUE constraint error (the runs_one_running index
-// of migration 0002 for StartRun).
+// of migration 0003 for StartRun).
 func isUniqueViolation(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique

@@ -1,4 +1,4 @@
--- 0002_trial_claim: a trial (experiment, trial, config hash) has at most one
+-- 0003_trial_claim: a trial (experiment, trial, config hash) has at most one
 -- RUNNING run. StartRun inserts the RUNNING row in its own transaction, so
 -- this index is the atomic claim: a second process starting the same trial
 -- gets a constraint error (ErrClaimed) instead of training it twice.
@@ -7,7 +7,7 @@
 -- trial (the bug this fixes); all but the newest are ended as FAILED first.
 -- The newest stays RUNNING and is reaped as usual if its process is gone.
 UPDATE runs SET status = 'FAILED', end_ms = heartbeat_ms,
-	error = 'superseded: a newer run of this trial was RUNNING at the same time (migration 0002)'
+	error = 'superseded: a newer run of this trial was RUNNING at the same time (migration 0003)'
 WHERE status = 'RUNNING' AND EXISTS (
 	SELECT 1 FROM runs n
 	WHERE n.status = 'RUNNING' AND n.experiment = runs.experiment AND n.trial = runs.trial
