@@ -51,6 +51,7 @@
 //	train.threads               0 (default) = all cores
 //	sweep.grid                  key path -> list of values (cartesian product, file order)
 //	sweep.variants              list of named override sets
+//	sweep.seeds                 1..100: repeat every trial with that many seeds (see Sweeps)
 //
 // A block of the channel table is a mapping {name, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5,
 // pool_proj} or, more compactly, a list [name, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj].
@@ -80,6 +81,14 @@
 // differently; it never holds the file path, the overrides or the sweep. A sweep whose values
 // do not fit their keys, that sets one key twice, or whose trials resolve to the same config
 // is rejected by Load.
+//
+// sweep.seeds: N repeats every trial of variants x grid N times with derived seeds: replicate k
+// (0-based) sets seed to the config's seed + k ([SeedOf]), so replicate 0 is the trial the config
+// describes without sweep.seeds, and the seeds never depend on the other swept values (every
+// variant sees the same N seeds, which makes replicates comparable across variants). Each replicate
+// is a trial of its own, named after the trial with ",seed=S" appended ("reduce=true,aux=false,seed=2";
+// "seed=1" when there is nothing else). Reports group replicates by their config without the seed.
+// sweep.seeds may not be combined with a grid axis or a variant that sets seed.
 //
 // # Errors
 //

@@ -58,7 +58,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown train.early_stop", base + "train: {early_stop: {metric: acc}}\n", ErrUnknownKey,
 			[]string{`unknown key "train.early_stop.metric" (valid keys under train.early_stop: patience)`}},
 		{"unknown sweep", base + "sweep: {grids: {}}\n", ErrUnknownKey,
-			[]string{`unknown key "sweep.grids" (valid keys under sweep: grid, variants); did you mean "grid"?`}},
+			[]string{`unknown key "sweep.grids" (valid keys under sweep: grid, seeds, variants); did you mean "grid"?`}},
 		{"unknown grid key", base + "sweep: {grid: {train.lrr: [0.1]}}\n", ErrUnknownKey,
 			[]string{`sweep.grid.train.lrr[0]: unknown key "train.lrr"`}},
 		{"unknown variant key", base + "sweep: {variants: [{a: {model.aux.enable: true}}]}\n", ErrUnknownKey,

@@ -140,7 +140,7 @@ func TestOverrideErrors(t *testing.T) {
 		{"train.lr.x=1", ErrUnknownKey, `unknown key "train.lr.x" (train.lr holds a single value, not keys)`},
 		{"model.aux.after[0].x=1", ErrUnknownKey, `unknown key "model.aux.after[0].x"`},
 		{"model.width[0]=1", ErrUnknownKey, `model.width: not a list, cannot take index [0]`},
-		{"sweep.grids={}", ErrUnknownKey, `unknown key "sweep.grids" (valid keys under sweep: grid, variants)`},
+		{"sweep.grids={}", ErrUnknownKey, `unknown key "sweep.grids" (valid keys under sweep: grid, seeds, variants)`},
 		{"model.inception.blocks[9].ch1x1=3", ErrValue, `model.inception.blocks: index [9] out of range: the list has 9 entries`},
 		{"train.optimizer=sgd", ErrValue, `-set train.optimizer=sgd: train.optimizer: must be one of adam; got "sgd"`},
 		{"train.lr=-1", ErrValue, `experiments: -set train.lr=-1: train.lr: must be > 0, got -1`},

@@ -11,7 +11,16 @@ import (
 type Sweep struct {
 	Grid     []GridAxis // in file order
 	Variants []Variant  // in file order
+	// Seeds, when > 0, repeats every trial with Seeds derived seeds (see [SeedOf]).
+	Seeds int
 }
+
+// MaxSeeds bounds sweep.seeds.
+const MaxSeeds = 100
+
+// SeedOf is the seed of replicate k (0-based) of a sweep.seeds sweep whose config has seed base:
+// base, base+1, ..., so replicate 0 is the trial the config describes without sweep.seeds.
+func SeedOf(base int64, k int) int64 { return base + int64(k) }
 
 // GridAxis is one key of sweep.grid and the values it takes.
 type GridAxis struct {
@@ -26,10 +35,10 @@ type Variant struct {
 }
 
 // Empty reports whether the sweep has neither grid nor variants.
-func (s Sweep) Empty() bool { return len(s.Grid) == 0 && len(s.Variants) == 0 }
+func (s Sweep) Empty() bool { return len(s.Grid) == 0 && len(s.Variants) == 0 && s.Seeds == 0 }
 
 func (s Sweep) clone() Sweep {
-	var c Sweep
+	c := Sweep{Seeds: s.Seeds}
 	for _, a := range s.Grid {
 		c.Grid = append(c.Grid, GridAxis{Key: a.Key, Values: append([]any(nil), a.Values...)})
 	}
@@ -40,14 +49,14 @@ func (s Sweep) clone() Sweep {
 }
 
 // sweepKeys are the keys valid under sweep.
-var sweepKeys = []string{"grid", "variants"}
+var sweepKeys = []string{"grid", "seeds", "variants"}
 
 // parseSweep reads the sweep section from its YAML node, keeping file order.
 func parseSweep(n *yaml.Node) (Sweep, errorList) {
 	var s Sweep
 	var errs errorList
 	if n.Kind != yaml.MappingNode {
-		errs.add("sweep", ErrType, "want a mapping with keys grid, variants, got %s", describeNode(n))
+		errs.add("sweep", ErrType, "want a mapping with keys grid, seeds, variants, got %s", describeNode(n))
 		return s, errs
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -57,11 +66,27 @@ func parseSweep(n *yaml.Node) (Sweep, errorList) {
 			s.Grid, errs = parseGrid(val, errs)
 		case "variants":
 			s.Variants, errs = parseVariants(val, errs)
+		case "seeds":
+			s.Seeds, errs = parseSeeds(val, errs)
 		default:
 			errs = append(errs, &Error{Msg: unknownKeyMsg("sweep", key, sweepKeys), Err: ErrUnknownKey})
 		}
 	}
 	return s, errs
+}
+
+// parseSeeds reads sweep.seeds: a whole number of replicates in [1, MaxSeeds].
+func parseSeeds(n *yaml.Node, errs errorList) (int, errorList) {
+	var v int
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Decode(&v) != nil {
+		errs.add("sweep.seeds", ErrType, "want a whole number of seeds per trial (1 to %d), got %s", MaxSeeds, describeNode(n))
+		return 0, errs
+	}
+	if v < 1 || v > MaxSeeds {
+		errs.add("sweep.seeds", ErrValue, "must be between 1 and %d seeds per trial, got %d", MaxSeeds, v)
+		return 0, errs
+	}
+	return v, errs
 }
 
 func parseGrid(n *yaml.Node, errs errorList) ([]GridAxis, errorList) {
@@ -184,6 +209,12 @@ func (e *Experiment) applySweep(o Override) errorList {
 		g, errs := parseGrid(node, nil)
 		if len(errs) == 0 {
 			e.Sweep.Grid = g
+		}
+		return errs
+	case o.Key == "sweep.seeds":
+		v, errs := parseSeeds(node, nil)
+		if len(errs) == 0 {
+			e.Sweep.Seeds = v
 		}
 		return errs
 	case o.Key == "sweep.variants":

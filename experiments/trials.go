@@ -32,10 +32,14 @@ func (e *Experiment) Trials() ([]Trial, error) {
 	if len(variants) == 0 {
 		variants = []Variant{{}}
 	}
+	seeds := max(1, e.Sweep.Seeds)
 	total := len(variants)
+	if total*seeds > MaxTrials {
+		return nil, &Error{File: e.File, Key: "sweep", Msg: fmt.Sprintf("expands to more than %d trials", MaxTrials), Err: ErrValue}
+	}
 	for _, a := range e.Sweep.Grid {
 		total *= len(a.Values)
-		if total > MaxTrials {
+		if total*seeds > MaxTrials {
 			return nil, &Error{File: e.File, Key: "sweep", Msg: fmt.Sprintf("expands to more than %d trials", MaxTrials), Err: ErrValue}
 		}
 	}
@@ -62,21 +66,28 @@ func (e *Experiment) Trials() ([]Trial, error) {
 				overrides = append(overrides, Override{Key: a.Key, Value: val, Text: formatValue(val, ", ")})
 				parts = append(parts, short[i]+"="+formatValue(val, ","))
 			}
-			name := strings.Join(parts, ",")
-			if name == "" {
-				name = "default"
+			for k := 0; k < seeds; k++ {
+				name, ov := strings.Join(parts, ","), overrides
+				if e.Sweep.Seeds > 0 {
+					seed := SeedOf(e.Seed, k)
+					ov = append(append([]Override(nil), overrides...), Override{Key: "seed", Value: int(seed), Text: fmt.Sprint(seed)})
+					name = strings.Join(append(append([]string(nil), parts...), fmt.Sprintf("seed=%d", seed)), ",")
+				}
+				if name == "" {
+					name = "default"
+				}
+				t, errs := base.trial(len(trials), name, ov)
+				if len(errs) > 0 {
+					errs.attribute(e.File, nil)
+					return nil, errs.err()
+				}
+				if other, dup := byHash[t.Hash]; dup {
+					return nil, &Error{File: e.File, Key: "sweep", Err: ErrValue,
+						Msg: fmt.Sprintf("trials %q and %q resolve to the same config (hash %s)", other, name, t.Hash[:16])}
+				}
+				byHash[t.Hash] = name
+				trials = append(trials, t)
 			}
-			t, errs := base.trial(len(trials), name, overrides)
-			if len(errs) > 0 {
-				errs.attribute(e.File, nil)
-				return nil, errs.err()
-			}
-			if other, dup := byHash[t.Hash]; dup {
-				return nil, &Error{File: e.File, Key: "sweep", Err: ErrValue,
-					Msg: fmt.Sprintf("trials %q and %q resolve to the same config (hash %s)", other, name, t.Hash[:16])}
-			}
-			byHash[t.Hash] = name
-			trials = append(trials, t)
 		}
 	}
 	return trials, nil
@@ -142,6 +153,13 @@ func (e *Experiment) checkSweep() errorList {
 			}
 		}
 	}
+	if e.Sweep.Seeds > 0 {
+		for _, a := range e.Sweep.Grid {
+			if pathRelated(a.Key, "seed") {
+				errs.add("sweep.grid."+a.Key, ErrValue, "sweeps seed, which sweep.seeds also sets; use one of them")
+			}
+		}
+	}
 	for i, v := range e.Sweep.Variants {
 		where := fmt.Sprintf("sweep.variants[%d].%s", i, v.Name)
 		for j, o := range v.Overrides {
@@ -150,6 +168,9 @@ func (e *Experiment) checkSweep() errorList {
 				if pathRelated(p.Key, o.Key) {
 					errs.add(where, ErrValue, "keys %s and %s overlap", p.Key, o.Key)
 				}
+			}
+			if e.Sweep.Seeds > 0 && pathRelated(o.Key, "seed") {
+				errs.add(where, ErrValue, "sets seed, which sweep.seeds also sets; use one of them")
 			}
 			for _, a := range e.Sweep.Grid {
 				if pathRelated(a.Key, o.Key) {

@@ -24,10 +24,17 @@ var (
 	pageTemplate = template.Must(template.New("report").Parse(pageTemplateText))
 )
 
+// RefreshSeconds is how often a report of an experiment with RUNNING runs
+// reloads itself in the browser (a meta refresh, so it needs no script and
+// stops by itself once the runner writes a report without RUNNING runs).
+const RefreshSeconds = 30
+
 // page is what the template renders.
 type page struct {
 	Experiment, ConfigFile, Generated, Span string
 	NRuns, NTrials                          int
+	// Live is the number of RUNNING runs; a live page reloads itself every RefreshSeconds.
+	Live, RefreshSeconds int
 	Statuses                                []statusCount
 	Facts                                   []keyValue
 	Glance                                  []string
@@ -108,6 +115,12 @@ func buildPage(runs []*run, opts Options, baseDir string) (*page, []*chart, erro
 		CSS:        template.CSS(pageCSS),
 		JS:         template.JS(pageJS),
 	}
+	for _, r := range runs {
+		if r.Status == tracking.Running {
+			pg.Live++
+		}
+	}
+	pg.RefreshSeconds = RefreshSeconds
 	for _, t := range trials {
 		pg.Trials = append(pg.Trials, newTrialRow(t))
 	}

@@ -24,6 +24,10 @@ type Options struct {
 	Progress *Progress // nil = silent
 	Now      func() time.Time
 	Build    map[string]string // recorded as derived.build.<key> params (BLAS in use, ...)
+	// AfterEpoch, if set, is called after every epoch is recorded and after every trial ends (cmd/runner
+	// rewrites the report there, so it is live while the sweep runs). Calls may come from several
+	// trials at once when Jobs > 1.
+	AfterEpoch func(trial string)
 }
 
 // Status of a trial result.
@@ -119,8 +123,11 @@ func Run(ctx context.Context, exp *experiments.Experiment, rec Recorder, opts Op
 			defer wg.Done()
 			defer func() { <-sem }()
 			tr := &trial{t: t, cfg: t.Config, dir: TrialDir(opts.OutDir, exp.Name, t), rec: rec, prog: opts.Progress,
-				now: opts.Now, index: i, total: len(trials)}
+				now: opts.Now, index: i, total: len(trials), afterEpoch: opts.AfterEpoch}
 			results[i] = tr.run(ctx, exp.Name, opts)
+			if opts.AfterEpoch != nil && results[i].Status != StatusSkipped {
+				opts.AfterEpoch(t.Name)
+			}
 			if results[i].Status == StatusFailed && opts.FailFast {
 				stop(fmt.Errorf("runner: -fail-fast: trial %q failed", t.Name))
 			}

@@ -58,6 +58,8 @@ type trial struct {
 	now   func() time.Time
 	index int
 	total int
+	// afterEpoch is Options.AfterEpoch.
+	afterEpoch func(trial string)
 }
 
 // prepared is everything a trial needs before its run is recorded.
@@ -175,6 +177,9 @@ func (tr *trial) body(ctx context.Context, run RunRecorder, p *prepared) error {
 			}
 		}
 		tr.prog.Epoch(tr.t.Name, ep, cfg.Train.Epochs)
+		if tr.afterEpoch != nil {
+			tr.afterEpoch(tr.t.Name)
+		}
 	}
 	if _, err := os.Stat(bestPath); err == nil {
 		if err := run.AddArtifact(ctx, ArtifactBest, bestPath); err != nil {

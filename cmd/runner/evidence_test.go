@@ -5,7 +5,11 @@ import (
 	"context"
 	"image/png"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"inceptionlab/tracking"
@@ -79,5 +83,55 @@ func TestEvidenceRecorded(t *testing.T) {
 		if preds[th.Example].Correct() {
 			t.Errorf("thumbnail of correctly classified example %d", th.Example)
 		}
+	}
+}
+
+// reportSpy records, when the output first shows text, whether the report on disk reloads itself.
+type reportSpy struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	text   string
+	path   string
+	seen   bool
+	live   bool
+	cancel context.CancelFunc
+}
+
+func (s *reportSpy) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf.Write(p)
+	if !s.seen && strings.Contains(s.buf.String(), s.text) {
+		s.seen = true
+		b, _ := os.ReadFile(s.path)
+		s.live = strings.Contains(string(b), `http-equiv="refresh"`)
+		if s.cancel != nil {
+			s.cancel()
+		}
+	}
+	return len(p), nil
+}
+
+// TestLiveReport checks that the runner rewrites the report after every epoch, that the report of a
+// RUNNING trial reloads itself, and that the report written after an interruption does not.
+func TestLiveReport(t *testing.T) {
+	e := newEnv(t)
+	report := filepath.Join(e.out(), "smoke", "report.html")
+	ctx, cancel := context.WithCancel(context.Background())
+	spy := &reportSpy{text: "epoch 2/3", path: report, cancel: cancel}
+	var errb bytes.Buffer
+	args := []string{"-db", e.db(), "-out", e.out(), "-config", smoke, "-set", "train.epochs=3"}
+	if code := run(ctx, args, spy, &errb); code != 130 {
+		t.Fatalf("exit %d, want 130\n%s\n%s", code, spy.buf.String(), errb.String())
+	}
+	if !spy.seen || !spy.live {
+		t.Fatalf("after epoch 1 the report was not a live (self-reloading) page (seen %v)", spy.seen)
+	}
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatalf("no report after the interruption: %v", err)
+	}
+	if strings.Contains(string(b), `http-equiv="refresh"`) || !strings.Contains(string(b), "KILLED") {
+		t.Errorf("report after the interruption still reloads itself or does not show the KILLED run")
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 
@@ -161,10 +162,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 
 	prog := &runner.Progress{W: stdout, Terminal: isTerminal(stdout), Quiet: f.quiet}
-	results, runErr := runner.Run(ctx, exp, wire.Recorder(st, build), runner.Options{
+	opts := runner.Options{
 		OutDir: f.out, Jobs: f.jobs, Trial: f.trial, Index: f.index, FailFast: f.failFast,
 		Progress: prog, Build: build.Map(),
-	})
+	}
+	if !f.noReport {
+		opts.AfterEpoch = liveReport(ctx, st, exp, f, build, stderr)
+	}
+	results, runErr := runner.Run(ctx, exp, wire.Recorder(st, build), opts)
 	if results == nil && runErr != nil {
 		fmt.Fprintln(stderr, "runner:", runErr)
 		return 2
@@ -173,7 +178,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := runner.WriteSummary(stdout, results); err != nil {
 		fmt.Fprintln(stderr, "runner:", err)
 	}
-	if !f.noReport && ctx.Err() == nil {
+	if !f.noReport {
+		// Also after an interruption: the live report showed the trial RUNNING, this one shows it KILLED
+		// (and so stops reloading itself).
 		path, err := wire.WriteReport(context.WithoutCancel(ctx), st, exp, f.config, f.out, build)
 		if err != nil {
 			fmt.Fprintln(stderr, "runner: writing the report:", err)
@@ -201,6 +208,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitBusy
 	}
 	return ExitOK
+}
+
+// liveReport returns the runner's AfterEpoch hook: it rewrites the report (atomically, so a browser
+// never reads half a file) after every epoch, one rewrite at a time. A failure is reported once and
+// does not stop training; the final report at the end is still written.
+func liveReport(ctx context.Context, st *tracking.Store, exp *experiments.Experiment, f *flags, build wire.Build,
+	stderr io.Writer) func(string) {
+	var mu sync.Mutex
+	warned := false
+	return func(string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, err := wire.WriteReport(context.WithoutCancel(ctx), st, exp, f.config, f.out, build); err != nil && !warned {
+			warned = true
+			fmt.Fprintln(stderr, "runner: warning: rewriting the live report:", strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+	}
 }
 
 // openStore opens (creating it and its folder if needed) the tracking database.
