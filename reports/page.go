@@ -35,18 +35,18 @@ type page struct {
 	NRuns, NTrials                          int
 	// Live is the number of RUNNING runs; a live page reloads itself every RefreshSeconds.
 	Live, RefreshSeconds int
-	Statuses                                []statusCount
-	Facts                                   []keyValue
-	Glance                                  []string
-	Trials                                  []trialRow
-	Ablations                               []ablationView
-	NoAblation                              string
-	Curves                                  []figure
-	CurveNote                               string
-	Study                                   *studyView
-	Runs                                    []runView
-	CSS                                     template.CSS
-	JS                                      template.JS
+	Statuses             []statusCount
+	Facts                []keyValue
+	Glance               []string
+	Trials               []trialRow
+	Ablations            []ablationView
+	NoAblation           string
+	Curves               []figure
+	CurveNote            string
+	Study                *studyView
+	Runs                 []runView
+	CSS                  template.CSS
+	JS                   template.JS
 }
 
 type statusCount struct {
