@@ -185,7 +185,7 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 		return res
 	}
 	tr.prog.TrialStart(tr.t.Name, tr.index, tr.total)
-	p, prepErr := tr.prepare()
+	p, prepErr := tr.prepare(ctx, prevID)
 	info := RunInfo{Experiment: experiment, Trial: tr.t.Name, ConfigText: tr.t.Resolved, ConfigHash: tr.t.Hash,
 		Seed: tr.cfg.Seed, Params: tr.cfg.Flatten(), Threads: runtime.GOMAXPROCS(0)}
 	if p != nil {

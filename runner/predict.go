@@ -28,7 +28,13 @@ type Predictor struct {
 
 // NewPredictor loads a checkpoint written by the runner (best.safetensors or last.safetensors).
 func NewPredictor(checkpoint string) (*Predictor, error) {
-	net, meta, err := model.Load(checkpoint)
+	return NewVerifiedPredictor(checkpoint, Verify{})
+}
+
+// NewVerifiedPredictor is NewPredictor for a checkpoint that must first pass v (for a run's artifact:
+// the sha256 the run recorded and its config hash).
+func NewVerifiedPredictor(checkpoint string, v Verify) (*Predictor, error) {
+	net, meta, err := LoadVerified(checkpoint, v)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,10 @@ type Recorder interface {
 	// LatestRun returns the id and status (RUNNING, FINISHED, FAILED, KILLED) of the newest run of
 	// experiment with this config hash, or "" and "" when there is none.
 	LatestRun(ctx context.Context, experiment, configHash string) (id, status string, err error)
-	// StartRun records a new RUNNING run.
+	// Lineage returns id followed by the runs it resumed from, newest first.
+	Lineage(ctx context.Context, id string) ([]string, error)
+	// StartRun records a new RUNNING run. When another live process holds the trial (a RUNNING run of
+	// the same experiment, trial and config hash) the error wraps ErrTrialBusy.
 	StartRun(ctx context.Context, info RunInfo) (RunRecorder, error)
 }
 

@@ -72,8 +72,9 @@ type prepared struct {
 	test    *float64 // test top-1 of the best checkpoint, once evaluated
 }
 
-// prepare loads the data and builds (or restores) the network.
-func (tr *trial) prepare() (*prepared, error) {
+// prepare loads the data and builds (or restores) the network. prevID is the newest earlier run of the
+// trial ("" if none): a checkpoint to resume must have been written by it or a run it resumed from.
+func (tr *trial) prepare(ctx context.Context, prevID string) (*prepared, error) {
 	cfg := tr.cfg
 	splits, err := data.Load(DataConfig(cfg))
 	if err != nil {
@@ -97,14 +98,20 @@ func (tr *trial) prepare() (*prepared, error) {
 	std, _ := json.Marshal(cfg.Data.Normalize.Std)
 	p.meta = map[string]string{MetaConfigHash: tr.t.Hash, MetaClasses: string(classes), MetaMean: string(mean), MetaStd: string(std)}
 
+	spec := ModelSpec(cfg, len(splits.Classes))
 	last := filepath.Join(tr.dir, LastCheckpoint)
 	if _, err := os.Stat(last); err == nil {
-		net, meta, err := model.Load(last)
-		if err != nil {
-			return nil, fmt.Errorf("runner: resuming from %s: %w (delete it to start the trial afresh)", last, err)
+		// Resume only from a checkpoint of this trial's architecture written by this trial's runs: the
+		// config_hash metadata alone is a claim anyone's file can make.
+		lineage := []string{}
+		if prevID != "" {
+			if lineage, err = tr.rec.Lineage(ctx, prevID); err != nil {
+				return nil, err
+			}
 		}
-		if meta[MetaConfigHash] != tr.t.Hash {
-			return nil, fmt.Errorf("runner: %s belongs to config %.12s, not this trial's %.12s (delete it to start afresh)", last, meta[MetaConfigHash], tr.t.Hash)
+		net, meta, err := LoadVerified(last, Verify{ConfigHash: tr.t.Hash, RunIDs: lineage, Spec: &spec})
+		if err != nil {
+			return nil, fmt.Errorf("runner: resuming: %w (delete it to start the trial afresh)", err)
 		}
 		if err := json.Unmarshal([]byte(meta[MetaHistory]), &p.history); err != nil {
 			return nil, fmt.Errorf("runner: %s: bad history metadata: %w", last, err)
@@ -115,7 +122,6 @@ func (tr *trial) prepare() (*prepared, error) {
 		p.net, p.resumed = net, true
 		return p, nil
 	}
-	spec := ModelSpec(cfg, len(splits.Classes))
 	if p.net, err = model.New(spec, uint64(cfg.Seed)); err != nil {
 		return nil, err
 	}

@@ -26,3 +26,31 @@ func (s *Store) claimedError(ctx context.Context, info RunInfo) error {
 	}
 	return errorf("start run of %s/%s: %w: run %s (host %s, pid %d)", info.Experiment, info.Trial, ErrClaimed, id, host, pid)
 }
+
+// Lineage returns the run id (or unambiguous prefix) resolved, followed by the runs it resumed from,
+// newest first: the runs whose checkpoints it may continue.
+func (s *Store) Lineage(ctx context.Context, idOrPrefix string) ([]string, error) {
+	id, err := s.resolve(ctx, idOrPrefix)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE chain(id, resumed_from, depth) AS (
+			SELECT id, resumed_from, 0 FROM runs WHERE id = ?
+			UNION ALL
+			SELECT r.id, r.resumed_from, c.depth + 1 FROM runs r JOIN chain c ON r.id = c.resumed_from
+			WHERE c.depth < 10000)
+		SELECT id FROM chain ORDER BY depth`, id)
+	if err != nil {
+		return nil, s.wrap("lineage of run "+id, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, s.wrap("lineage of run "+id, err)
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap("lineage of run "+id, rows.Err())
+}

@@ -4,7 +4,8 @@
 //	predict -checkpoint runs/<experiment>/<trial>/best.safetensors -image FILE [-top 5]
 //
 // -run takes a run id (or an unambiguous prefix) from the tracking database and uses that run's best
-// checkpoint. The image is preprocessed exactly as in training (resize, channels, normalisation).
+// checkpoint, after checking that the file is the one the run recorded (its sha256) and belongs to the
+// run's config; a failed check names the file and the check. The image is preprocessed exactly as in training (resize, channels, normalisation).
 package main
 
 import (
@@ -52,14 +53,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case top < 0:
 		return fail(stderr, 2, fmt.Errorf("-top must be >= 0, got %d", top))
 	}
+	var verify runner.Verify
 	if runID != "" {
-		path, err := bestCheckpoint(db, runID)
+		path, v, err := bestCheckpoint(db, runID)
 		if err != nil {
 			return fail(stderr, 1, err)
 		}
-		ckpt = path
+		ckpt, verify = path, v
 	}
-	p, err := runner.NewPredictor(ckpt)
+	p, err := runner.NewVerifiedPredictor(ckpt, verify)
 	if err != nil {
 		return fail(stderr, 1, err)
 	}
@@ -78,31 +80,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// bestCheckpoint finds the checkpoint-best artifact of a run.
-func bestCheckpoint(db, id string) (string, error) {
+// bestCheckpoint finds the checkpoint-best artifact of a run and what the file must match: the sha256
+// the run recorded for it and the run's config hash.
+func bestCheckpoint(db, id string) (string, runner.Verify, error) {
+	var v runner.Verify
 	if _, err := os.Stat(db); err != nil {
-		return "", fmt.Errorf("database %s does not exist (give -db, or use -checkpoint FILE)", db)
+		return "", v, fmt.Errorf("database %s does not exist (give -db, or use -checkpoint FILE)", db)
 	}
 	st, err := tracking.Open(db, tracking.Options{ReadOnly: true})
 	if err != nil {
-		return "", err
+		return "", v, err
 	}
 	defer st.Close()
 	ctx := context.Background()
 	r, err := st.Run(ctx, id)
 	if err != nil {
-		return "", err
+		return "", v, err
 	}
 	arts, err := st.Artifacts(ctx, r.ID)
 	if err != nil {
-		return "", err
+		return "", v, err
 	}
 	for _, a := range arts {
 		if a.Kind == runner.ArtifactBest {
-			return a.Path, nil
+			return a.Path, runner.Verify{SHA256: a.SHA256, ConfigHash: r.ConfigHash}, nil
 		}
 	}
-	return "", fmt.Errorf("run %s (%s/%s, %s) has no %s artifact", r.ID, r.Experiment, r.Trial, r.Status, runner.ArtifactBest)
+	return "", v, fmt.Errorf("run %s (%s/%s, %s) has no %s artifact", r.ID, r.Experiment, r.Trial, r.Status, runner.ArtifactBest)
 }
 
 func fail(stderr io.Writer, code int, err error) int {

@@ -35,6 +35,10 @@ func (r *recorder) LatestRun(ctx context.Context, experiment, hash string) (stri
 	return s.ID, string(s.Status), nil
 }
 
+func (r *recorder) Lineage(ctx context.Context, id string) ([]string, error) {
+	return r.st.Lineage(ctx, id)
+}
+
 func (r *recorder) StartRun(ctx context.Context, info runner.RunInfo) (runner.RunRecorder, error) {
 	run, err := r.st.StartRun(ctx, tracking.RunInfo{
 		Experiment: info.Experiment, Trial: info.Trial, ConfigText: info.ConfigText, ConfigHash: info.ConfigHash,
