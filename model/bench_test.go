@@ -7,6 +7,9 @@ import (
 	"runtime/debug"
 	"syscall"
 	"testing"
+
+	"inceptionlab/model/arch"
+	"inceptionlab/model/internal/gemm"
 )
 
 // BenchmarkTrainStep measures full training steps (forward, backward, Adam) of the paper's GoogLeNet with
@@ -17,7 +20,7 @@ import (
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range []struct{ size, batch int }{{224, 16}, {64, 64}, {32, 128}} {
 		b.Run(fmt.Sprintf("%dx%d", c.size, c.batch), func(b *testing.B) {
-			s := DefaultSpec(5)
+			s := arch.DefaultSpec(5)
 			s.ImageSize = c.size
 			benchTrain(b, s, c.batch)
 		})
@@ -26,13 +29,13 @@ func BenchmarkTrainStep(b *testing.B) {
 
 // BenchmarkTrainStepConfig measures the shape of configs/googlenet_aux.yaml (32x32 gray, width 0.5, batch 64, 10 classes).
 func BenchmarkTrainStepConfig(b *testing.B) {
-	s := DefaultSpec(10)
+	s := arch.DefaultSpec(10)
 	s.InChannels, s.ImageSize, s.Width = 1, 32, 0.5
 	benchTrain(b, s, 64)
 }
 
-func benchTrain(b *testing.B, s Spec, batch int) {
-	b.Logf("BLAS: %s", BLASName())
+func benchTrain(b *testing.B, s arch.Spec, batch int) {
+	b.Logf("BLAS: %s", gemm.BLASName())
 	// Return the previous sub-benchmark's (or b.N round's) net to the OS so peakRSS is this one's.
 	debug.FreeOSMemory()
 	n, err := New(s, 1)
@@ -73,7 +76,7 @@ func peakRSS() int64 {
 func BenchmarkForward(b *testing.B) {
 	for _, c := range []struct{ size, batch int }{{224, 16}, {64, 64}, {32, 128}} {
 		b.Run(fmt.Sprintf("%dx%d", c.size, c.batch), func(b *testing.B) {
-			s := DefaultSpec(5)
+			s := arch.DefaultSpec(5)
 			s.ImageSize = c.size
 			debug.FreeOSMemory()
 			n, err := New(s, 1)
@@ -103,9 +106,9 @@ func BenchmarkForward(b *testing.B) {
 // BenchmarkTrainStepVariant compares the naive Inception modules with the reference at 64x64, batch 32:
 // their step time relative to "ref" should track their multiply-add ratio (macs-x-ref).
 func BenchmarkTrainStepVariant(b *testing.B) {
-	ref := DefaultSpec(5)
+	ref := arch.DefaultSpec(5)
 	ref.ImageSize = 64
-	refPlan, err := NewPlan(ref)
+	refPlan, err := arch.NewPlan(ref)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -116,7 +119,7 @@ func BenchmarkTrainStepVariant(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			s := ref
 			s.Reduce, s.PoolProj = v.reduce, v.poolProj
-			p, err := NewPlan(s)
+			p, err := arch.NewPlan(s)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -6,6 +6,9 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+
+	"inceptionlab/model/arch"
+	"inceptionlab/model/safetensors"
 )
 
 // Checkpoint metadata keys written by the net. Callers add their own keys (config hash, class names, ...)
@@ -46,18 +49,18 @@ func (n *Net) save(path string, meta map[string]string, training bool) error {
 	all[MetaKind] = "weights"
 	ts := n.Params()
 	if training {
-		st, sm := n.adam.stateTensors(n.infos)
+		st, sm := n.adam.StateTensors(n.infos)
 		ts = append(ts, st...)
 		maps.Copy(all, sm)
 		all[MetaKind] = "training"
 	}
-	return WriteSafetensors(path, ts, all)
+	return safetensors.WriteSafetensors(path, ts, all)
 }
 
 // Load rebuilds a net from a checkpoint written by SaveWeights or SaveTraining (restoring the optimizer
 // state when present) and returns the checkpoint's metadata.
 func Load(path string) (*Net, map[string]string, error) {
-	ts, meta, err := ReadSafetensors(path)
+	ts, meta, err := safetensors.ReadSafetensors(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,11 +68,11 @@ func Load(path string) (*Net, map[string]string, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("model: %s: not an inceptionlab checkpoint (no %s metadata)", path, MetaSpec)
 	}
-	var spec Spec
+	var spec arch.Spec
 	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
 		return nil, nil, fmt.Errorf("model: %s: bad %s metadata: %w", path, MetaSpec, err)
 	}
-	plan, err := NewPlan(spec)
+	plan, err := arch.NewPlan(spec)
 	if err != nil {
 		return nil, nil, fmt.Errorf("model: %s: %w", path, err)
 	}
@@ -77,8 +80,8 @@ func Load(path string) (*Net, map[string]string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("model: %s: bad %s metadata %q", path, MetaSeed, meta[MetaSeed])
 	}
-	var params []Tensor
-	byName := map[string]Tensor{}
+	var params []safetensors.Tensor
+	byName := map[string]safetensors.Tensor{}
 	for _, t := range ts {
 		if strings.HasPrefix(t.Name, "adam/") {
 			byName[t.Name] = t
@@ -91,7 +94,7 @@ func Load(path string) (*Net, map[string]string, error) {
 		return nil, nil, fmt.Errorf("model: %s: %w", path, err)
 	}
 	if meta[MetaKind] == "training" {
-		if err := n.adam.setState(n.infos, byName, meta); err != nil {
+		if err := n.adam.SetState(n.infos, byName, meta); err != nil {
 			return nil, nil, fmt.Errorf("model: %s: %w", path, err)
 		}
 	}

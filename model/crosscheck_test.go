@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"inceptionlab/model/arch"
+	"inceptionlab/model/safetensors"
 )
 
 // The PyTorch cross-check: our parameters, exported with WriteSafetensors, are loaded into the independent
@@ -55,10 +58,10 @@ func torchBench(t *testing.T) string {
 // torchJob is one export -> PyTorch -> compare round; runTorchJobs fills Out (outputs by name: "logits"
 // and, with aux heads, "aux1" and "aux2") or Err (why torch refused the parameters).
 type torchJob struct {
-	Spec   Spec
-	Params []Tensor
+	Spec   arch.Spec
+	Params []safetensors.Tensor
 	Input  []float32 // batch images, NCHW
-	Out    map[string]Tensor
+	Out    map[string]safetensors.Tensor
 	Err    string
 }
 
@@ -86,8 +89,8 @@ func runTorchJobs(t *testing.T, jobs []*torchJob) {
 		}
 		f := jobFile{In: filepath.Join(dir, fmt.Sprintf("in%d.safetensors", i)), Out: filepath.Join(dir, fmt.Sprintf("out%d.safetensors", i)),
 			NumClasses: s.NumClasses, Naive: !s.Reduce, NoPoolProj: !s.PoolProj, NoAux: !s.Aux.Enabled, InCh: s.InChannels}
-		ts := append([]Tensor{{Name: "input", Shape: []int{len(j.Input) / in, s.InChannels, s.ImageSize, s.ImageSize}, Data: j.Input}}, j.Params...)
-		if err := WriteSafetensors(f.In, ts, nil); err != nil {
+		ts := append([]safetensors.Tensor{{Name: "input", Shape: []int{len(j.Input) / in, s.InChannels, s.ImageSize, s.ImageSize}, Data: j.Input}}, j.Params...)
+		if err := safetensors.WriteSafetensors(f.In, ts, nil); err != nil {
 			t.Fatal(err)
 		}
 		files = append(files, f)
@@ -103,11 +106,11 @@ func runTorchJobs(t *testing.T, jobs []*torchJob) {
 			j.Err = string(e)
 			continue
 		}
-		got, _, err := ReadSafetensors(files[i].Out)
+		got, _, err := safetensors.ReadSafetensors(files[i].Out)
 		if err != nil {
 			t.Fatalf("job %d: no torch output (script: %v)\n%s", i, runErr, out)
 		}
-		j.Out = map[string]Tensor{}
+		j.Out = map[string]safetensors.Tensor{}
 		for _, g := range got {
 			j.Out[g.Name] = g
 		}
@@ -139,7 +142,7 @@ func TestTorchCrossCheck(t *testing.T) {
 	all := os.Getenv(crossCheckAll) == "all" || !testing.Short()
 	type tcase struct {
 		name  string
-		plan  *Plan
+		plan  *arch.Plan
 		batch int
 		job   *torchJob
 	}
@@ -162,7 +165,7 @@ func TestTorchCrossCheck(t *testing.T) {
 			}
 			p := mustPlan(t, spec)
 			rng := rand.New(rand.NewPCG(uint64(size), 99))
-			params, err := InitParams(p, rng)
+			params, err := arch.InitParams(p, rng)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,15 +236,15 @@ func TestTorchRejectsWrongParams(t *testing.T) {
 	torchBench(t)
 	spec := variantSpec(10, 32, true, true)
 	p := mustPlan(t, spec)
-	params, _ := InitParams(p, rand.New(rand.NewPCG(1, 1)))
+	params, _ := arch.InitParams(p, rand.New(rand.NewPCG(1, 1)))
 	input := make([]float32, 3*32*32)
 	tests := []struct {
 		name string
-		edit func([]Tensor) []Tensor
+		edit func([]safetensors.Tensor) []safetensors.Tensor
 		want string
 	}{
-		{"missing", func(ts []Tensor) []Tensor { return ts[2:] }, "Missing key(s)"},
-		{"shape", func(ts []Tensor) []Tensor {
+		{"missing", func(ts []safetensors.Tensor) []safetensors.Tensor { return ts[2:] }, "Missing key(s)"},
+		{"shape", func(ts []safetensors.Tensor) []safetensors.Tensor {
 			for i := range ts {
 				if ts[i].Name == "fc/w" {
 					ts[i].Shape = []int{ts[i].Shape[1], ts[i].Shape[0]}
@@ -249,13 +252,13 @@ func TestTorchRejectsWrongParams(t *testing.T) {
 			}
 			return ts
 		}, "size mismatch for fc.weight"},
-		{"unknown", func(ts []Tensor) []Tensor {
-			return append(ts, Tensor{Name: "inception_3a/b9/w", Shape: []int{1}, Data: []float32{0}})
+		{"unknown", func(ts []safetensors.Tensor) []safetensors.Tensor {
+			return append(ts, safetensors.Tensor{Name: "inception_3a/b9/w", Shape: []int{1}, Data: []float32{0}})
 		}, "no torch counterpart for inception_3a/b9/w"},
 	}
 	var jobs []*torchJob
 	for _, tc := range tests {
-		ts := make([]Tensor, len(params))
+		ts := make([]safetensors.Tensor, len(params))
 		copy(ts, params)
 		jobs = append(jobs, &torchJob{Spec: spec, Params: tc.edit(ts), Input: input})
 	}

@@ -8,6 +8,11 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"inceptionlab/model/arch"
+	"inceptionlab/model/internal/ops"
+	"inceptionlab/model/internal/optim"
+	"inceptionlab/model/safetensors"
 )
 
 // Net is a GoogLeNet with its parameters and optimizer state, ready to train and predict. The parameters
@@ -16,10 +21,10 @@ import (
 //
 // A Net is not safe for concurrent use.
 type Net struct {
-	plan   *Plan
-	infos  []ParamInfo
+	plan   *arch.Plan
+	infos  []arch.ParamInfo
 	values []*tensor.Dense // parameter storage, ParamInfos order
-	adam   *Adam
+	adam   *optim.Adam
 	seed   uint64
 
 	train map[int]*graph
@@ -39,7 +44,7 @@ type graph struct {
 	loss   *G.Node       // weighted total (training)
 	params []*G.Node     // ParamInfos order
 	vm     G.VM
-	slots  []*outSlot // outputs the graph's ops keep across runs (see ownedOutputs)
+	slots  []*ops.OutSlot // outputs the graph's ops keep across runs (see ownedOutputs)
 }
 
 // StepResult reports one training step.
@@ -53,23 +58,23 @@ type StepResult struct {
 }
 
 // New builds a Net for spec with parameters initialised from seed (spec.Init decides how).
-func New(spec Spec, seed uint64) (*Net, error) {
-	plan, err := NewPlan(spec)
+func New(spec arch.Spec, seed uint64) (*Net, error) {
+	plan, err := arch.NewPlan(spec)
 	if err != nil {
 		return nil, err
 	}
-	params, err := InitParams(plan, rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)))
+	params, err := arch.InitParams(plan, rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)))
 	if err != nil {
 		return nil, err
 	}
 	return newNet(plan, params, seed)
 }
 
-func newNet(plan *Plan, params []Tensor, seed uint64) (*Net, error) {
+func newNet(plan *arch.Plan, params []safetensors.Tensor, seed uint64) (*Net, error) {
 	if err := plan.CheckTensors(params); err != nil {
 		return nil, err
 	}
-	byName := map[string]Tensor{}
+	byName := map[string]safetensors.Tensor{}
 	for _, t := range params {
 		byName[t.Name] = t
 	}
@@ -81,27 +86,27 @@ func newNet(plan *Plan, params []Tensor, seed uint64) (*Net, error) {
 		data := slices.Clone(byName[pi.Name].Data)
 		n.values = append(n.values, tensor.New(tensor.WithShape(pi.Shape...), tensor.WithBacking(data)))
 	}
-	n.adam = NewAdam(n.infos)
+	n.adam = optim.NewAdam(n.infos)
 	return n, nil
 }
 
 // Plan returns the layer plan the net was built from.
-func (n *Net) Plan() *Plan { return n.plan }
+func (n *Net) Plan() *arch.Plan { return n.plan }
 
 // Spec returns the network description.
-func (n *Net) Spec() Spec { return n.plan.Spec }
+func (n *Net) Spec() arch.Spec { return n.plan.Spec }
 
 // Params returns the current parameters (copies) in ParamInfos order.
-func (n *Net) Params() []Tensor {
-	out := make([]Tensor, len(n.infos))
+func (n *Net) Params() []safetensors.Tensor {
+	out := make([]safetensors.Tensor, len(n.infos))
 	for i, pi := range n.infos {
-		out[i] = Tensor{Name: pi.Name, Shape: slices.Clone(pi.Shape), Data: slices.Clone(n.values[i].Data().([]float32))}
+		out[i] = safetensors.Tensor{Name: pi.Name, Shape: slices.Clone(pi.Shape), Data: slices.Clone(n.values[i].Data().([]float32))}
 	}
 	return out
 }
 
 // SetParams replaces every parameter (names and shapes must match the plan exactly).
-func (n *Net) SetParams(ts []Tensor) error {
+func (n *Net) SetParams(ts []safetensors.Tensor) error {
 	if err := n.plan.CheckTensors(ts); err != nil {
 		return err
 	}
@@ -221,7 +226,7 @@ func scalar(v G.Value) float64 {
 }
 
 // load copies one batch into the graph's bound input tensors.
-func (g *graph) load(plan *Plan, x []float32, labels []int) error {
+func (g *graph) load(plan *arch.Plan, x []float32, labels []int) error {
 	in := plan.Layers[0].Out
 	if want := g.batch * in.Size(); len(x) != want {
 		return fmt.Errorf("model: batch of %d images %dx%dx%d needs %d values, got %d", g.batch, in.C, in.H, in.W, want, len(x))
@@ -283,9 +288,9 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 		return nil
 	}
 
-	var budget *colBudget // column caches: only a training graph has filter gradients to use them
+	var budget *ops.ColBudget // column caches: only a training graph has filter gradients to use them
 	if train {
-		budget = newColBudget()
+		budget = ops.NewColBudget()
 	}
 	nodes := make([]*G.Node, len(plan.Layers))
 	for i, l := range plan.Layers {
@@ -299,26 +304,26 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 		var err error
 		var y *G.Node
 		switch l.Kind {
-		case KindInput:
+		case arch.KindInput:
 			y = x
-		case KindConv:
-			y, err = conv2d(ins[0], param(l.Name+"/w"), param(l.Name+"/b"), l.Stride, l.Pad, l.ReLU, budget)
-		case KindMaxPool:
-			y, err = maxPool2d(ins[0], l.K, l.Stride, l.Pad)
-		case KindAvgPool:
-			y, err = avgPool2d(ins[0], l.K, l.Stride)
-		case KindAdaptive:
-			y, err = adaptiveAvgPool2d(ins[0], l.Out.H, l.Out.W)
-		case KindConcat:
-			y, err = concatChannels(ins...)
-		case KindDropout:
+		case arch.KindConv:
+			y, err = ops.Conv2d(ins[0], param(l.Name+"/w"), param(l.Name+"/b"), l.Stride, l.Pad, l.ReLU, budget)
+		case arch.KindMaxPool:
+			y, err = ops.MaxPool2d(ins[0], l.K, l.Stride, l.Pad)
+		case arch.KindAvgPool:
+			y, err = ops.AvgPool2d(ins[0], l.K, l.Stride)
+		case arch.KindAdaptive:
+			y, err = ops.AdaptiveAvgPool2d(ins[0], l.Out.H, l.Out.W)
+		case arch.KindConcat:
+			y, err = ops.ConcatChannels(ins...)
+		case arch.KindDropout:
 			if train {
-				y, err = dropout(ins[0], l.Rate, n.dropRNG)
+				y, err = ops.Dropout(ins[0], l.Rate, n.dropRNG)
 			} else {
 				y = ins[0]
 			}
-		case KindDense:
-			y, err = dense(ins[0], param(l.Name+"/w"), param(l.Name+"/b"), l.ReLU)
+		case arch.KindDense:
+			y, err = ops.Dense(ins[0], param(l.Name+"/w"), param(l.Name+"/b"), l.ReLU)
 		default:
 			err = fmt.Errorf("unknown layer kind %d", l.Kind)
 		}
@@ -341,7 +346,7 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 		}
 	}
 	if !train {
-		gr.slots = ownedOutputs(gr.g.AllNodes())
+		gr.slots = ops.OwnedOutputs(gr.g.AllNodes())
 		gr.vm = G.NewTapeMachine(gr.g)
 		if order, ok := execOrder(gr.g, gr.vm); ok {
 			shareBuffers(gr.vm, order, G.Nodes{gr.logits})
@@ -352,14 +357,14 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 	gr.yT = tensor.New(tensor.WithShape(batch), tensor.Of(tensor.Float32))
 	y := G.NewTensor(gr.g, tensor.Float32, 1, G.WithShape(batch), G.WithName("labels"), G.WithValue(gr.yT))
 	for _, h := range plan.Heads {
-		ce, err := softmaxCrossEntropy(nodes[h.Layer], y)
+		ce, err := ops.SoftmaxCrossEntropy(nodes[h.Layer], y)
 		if err != nil {
 			return nil, fmt.Errorf("model: loss of head %s: %w", h.Name, err)
 		}
 		gr.losses = append(gr.losses, ce)
 	}
 	var err error
-	if gr.loss, err = weightedLoss(gr.losses[0], gr.losses[1:], plan.Spec.Aux.Weight); err != nil {
+	if gr.loss, err = ops.WeightedLoss(gr.losses[0], gr.losses[1:], plan.Spec.Aux.Weight); err != nil {
 		return nil, err
 	}
 	grads, err := G.Grad(gr.loss, gr.params...)
@@ -370,7 +375,7 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 	// respect to the input image in the graph (conv1's backward-data, ~118M MACs per image at 224).
 	// Ops keep their outputs across steps: TrainStep reads the loss, logits and gradients before the
 	// next run and copies nothing out that outlives it.
-	gr.slots = ownedOutputs(gr.g.AllNodes())
+	gr.slots = ops.OwnedOutputs(gr.g.AllNodes())
 	sub := gr.g.SubgraphRoots(append(G.Nodes{gr.loss}, grads...)...)
 	gr.vm = G.NewTapeMachine(sub)
 	if order, ok := execOrder(sub, gr.vm); ok {

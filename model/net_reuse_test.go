@@ -6,18 +6,21 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	"inceptionlab/model/internal/ops"
+	"inceptionlab/model/safetensors"
 )
 
 // poisonSlots fills every owned output with NaN, as if a previous run had left garbage behind.
-func poisonSlots(t *testing.T, slots []*outSlot) {
+func poisonSlots(t *testing.T, slots []*ops.OutSlot) {
 	t.Helper()
 	n := 0
 	for _, s := range slots {
-		if s.t == nil {
+		if s.Output() == nil {
 			continue
 		}
 		n++
-		switch d := s.t.Data().(type) {
+		switch d := s.Output().Data().(type) {
 		case []float32:
 			for i := range d {
 				d[i] = float32(math.NaN())
@@ -43,7 +46,7 @@ func TestOwnedOutputsNeverLeak(t *testing.T) {
 	x1, y1 := randomBatch(rng, batch, 1, 32, 32, 4)
 	x2, y2 := randomBatch(rng, batch, 1, 32, 32, 4)
 
-	run := func(mode string) ([]StepResult, []Tensor, []float32) {
+	run := func(mode string) ([]StepResult, []safetensors.Tensor, []float32) {
 		n, err := New(s, 3)
 		if err != nil {
 			t.Fatal(err)
@@ -58,7 +61,7 @@ func TestOwnedOutputsNeverLeak(t *testing.T) {
 			poisonSlots(t, g.slots)
 		case "fresh":
 			for _, sl := range g.slots {
-				sl.enabled, sl.t = false, nil
+				sl.Disable()
 			}
 		}
 		r2, err := n.TrainStep(x2, y2, 1e-3)
@@ -143,10 +146,10 @@ func TestBuffersShared(t *testing.T) {
 	}
 	total, arrays := 0, map[*float32]int{}
 	for _, sl := range n.train[4].slots {
-		if sl.t == nil {
+		if sl.Output() == nil {
 			continue
 		}
-		d := sl.t.Data().([]float32)
+		d := sl.Output().Data().([]float32)
 		total += len(d)
 		p := &d[:1][0]
 		arrays[p] = max(arrays[p], cap(d))

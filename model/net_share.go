@@ -7,6 +7,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"inceptionlab/model/internal/ops"
 )
 
 // shareBuffers lets owned outputs (see ownedOutputs) whose lifetimes do not overlap share backing arrays,
@@ -35,11 +37,9 @@ func shareBuffers(vm G.VM, order G.Nodes, keep G.Nodes) int64 {
 	for _, n := range keep {
 		end[n] = len(order)
 	}
-	owned := func(n *G.Node) *outSlot {
-		if o, ok := n.Op().(interface{ outSlot() *outSlot }); ok {
-			if s := o.outSlot(); s != nil && s.enabled {
-				return s
-			}
+	owned := func(n *G.Node) *ops.OutSlot {
+		if s := ops.SlotOf(n.Op()); s != nil && s.Enabled() {
+			return s
 		}
 		return nil
 	}
@@ -133,7 +133,7 @@ func shareBuffers(vm G.VM, order G.Nodes, keep G.Nodes) int64 {
 			case []float64:
 				data = s[:size:size]
 			}
-			owned(n).t = tensor.New(tensor.WithShape(n.Shape()...), tensor.WithBacking(data))
+			owned(n).SetOutput(tensor.New(tensor.WithShape(n.Shape()...), tensor.WithBacking(data)))
 		}
 	}
 	return bytes

@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"inceptionlab/model/arch"
 )
 
 // tinySpec is a narrow GoogLeNet that trains in milliseconds per step.
-func tinySpec(size, classes int) Spec {
-	s := DefaultSpec(classes)
+func tinySpec(size, classes int) arch.Spec {
+	s := arch.DefaultSpec(classes)
 	s.InChannels = 1
 	s.ImageSize = size
 	s.Width = 0.125
@@ -32,13 +34,13 @@ func randomBatch(rng *rand.Rand, n, c, h, w, classes int) ([]float32, []int) {
 func TestGraphParamCountEqualsPlan(t *testing.T) {
 	cases := []struct {
 		name string
-		edit func(*Spec)
+		edit func(*arch.Spec)
 	}{
-		{"reduce+aux", func(*Spec) {}},
-		{"noaux", func(s *Spec) { s.Aux.Enabled = false }},
-		{"naive+proj", func(s *Spec) { s.Reduce = false }},
-		{"naive-pure", func(s *Spec) { s.Reduce = false; s.PoolProj = false }},
-		{"rgb-64-width-half", func(s *Spec) { s.InChannels = 3; s.ImageSize = 64; s.Width = 0.5 }},
+		{"reduce+aux", func(*arch.Spec) {}},
+		{"noaux", func(s *arch.Spec) { s.Aux.Enabled = false }},
+		{"naive+proj", func(s *arch.Spec) { s.Reduce = false }},
+		{"naive-pure", func(s *arch.Spec) { s.Reduce = false; s.PoolProj = false }},
+		{"rgb-64-width-half", func(s *arch.Spec) { s.InChannels = 3; s.ImageSize = 64; s.Width = 0.5 }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,13 +5,16 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"inceptionlab/model/arch"
+	"inceptionlab/model/safetensors"
 )
 
 // refForward is a deliberately plain float64 interpreter of a Plan in inference mode (dropout is the
 // identity): direct loops, no tricks, so it can serve as the Go side of the PyTorch cross-check
 // independently of gorgonia. x holds batch images in (N, C, H, W) order. It returns, per head in
 // p.Heads order, the logits (batch x NumClasses); aux heads are evaluated too (as in eval mode).
-func refForward(t testing.TB, p *Plan, params []Tensor, x []float32, batch int) [][]float64 {
+func refForward(t testing.TB, p *arch.Plan, params []safetensors.Tensor, x []float32, batch int) [][]float64 {
 	t.Helper()
 	byName := map[string][]float32{}
 	for _, ts := range params {
@@ -33,23 +36,23 @@ func refForward(t testing.TB, p *Plan, params []Tensor, x []float32, batch int) 
 			l := p.Layers[i]
 			src := acts[l.Inputs[0]]
 			switch l.Kind {
-			case KindConv:
+			case arch.KindConv:
 				acts[i] = refConv(l, src, byName[l.Name+"/w"], byName[l.Name+"/b"])
-			case KindMaxPool:
+			case arch.KindMaxPool:
 				acts[i] = refMaxPool(l, src)
-			case KindAvgPool:
+			case arch.KindAvgPool:
 				acts[i] = refAvgPool(l, src)
-			case KindAdaptive:
+			case arch.KindAdaptive:
 				acts[i] = refAdaptive(l, src)
-			case KindConcat:
+			case arch.KindConcat:
 				var out []float64
 				for _, j := range l.Inputs {
 					out = append(out, acts[j]...)
 				}
 				acts[i] = out
-			case KindDropout:
+			case arch.KindDropout:
 				acts[i] = src
-			case KindDense:
+			case arch.KindDense:
 				acts[i] = refDense(l, src, byName[l.Name+"/w"], byName[l.Name+"/b"])
 			default:
 				t.Fatalf("refForward: layer %s has unexpected kind %v", l.Name, l.Kind)
@@ -73,7 +76,7 @@ func relu(v float64, on bool) float64 {
 }
 
 // refConv: out[o,y,x] = b[o] + sum_{c,ky,kx} w[o,c,ky,kx] * in[c, y*s+ky-padTop, x*s+kx-padLeft], zero outside.
-func refConv(l Layer, in []float64, w, b []float32) []float64 {
+func refConv(l arch.Layer, in []float64, w, b []float32) []float64 {
 	I, O, K := l.In, l.Out, l.K
 	out := make([]float64, O.Size())
 	for o := 0; o < O.C; o++ {
@@ -111,7 +114,7 @@ func refConv(l Layer, in []float64, w, b []float32) []float64 {
 }
 
 // refMaxPool: max over the in-range cells of each window (padding never wins, TF SAME).
-func refMaxPool(l Layer, in []float64) []float64 {
+func refMaxPool(l arch.Layer, in []float64) []float64 {
 	I, O := l.In, l.Out
 	out := make([]float64, O.Size())
 	for c := 0; c < O.C; c++ {
@@ -134,7 +137,7 @@ func refMaxPool(l Layer, in []float64) []float64 {
 }
 
 // refAvgPool: 'valid' mean over K x K windows.
-func refAvgPool(l Layer, in []float64) []float64 {
+func refAvgPool(l arch.Layer, in []float64) []float64 {
 	I, O := l.In, l.Out
 	out := make([]float64, O.Size())
 	for c := 0; c < O.C; c++ {
@@ -154,7 +157,7 @@ func refAvgPool(l Layer, in []float64) []float64 {
 }
 
 // refAdaptive: PyTorch adaptive average pooling; cell i covers [floor(i*n/out), ceil((i+1)*n/out)).
-func refAdaptive(l Layer, in []float64) []float64 {
+func refAdaptive(l arch.Layer, in []float64) []float64 {
 	I, O := l.In, l.Out
 	out := make([]float64, O.Size())
 	for c := 0; c < O.C; c++ {
@@ -176,7 +179,7 @@ func refAdaptive(l Layer, in []float64) []float64 {
 }
 
 // refDense: out[o] = b[o] + sum_i w[o,i] * in[i], the input flattened in (C, H, W) order.
-func refDense(l Layer, in []float64, w, b []float32) []float64 {
+func refDense(l arch.Layer, in []float64, w, b []float32) []float64 {
 	n := l.In.Size()
 	out := make([]float64, l.Out.C)
 	for o := range out {
@@ -197,23 +200,23 @@ func TestRefPrimitives(t *testing.T) {
 		in[i] = float64(i + 1)
 	}
 	// max-pool 3/2 SAME on 4: out 2, pad (0,1): windows rows {0,1,2},{2,3}
-	mp := Layer{Kind: KindMaxPool, In: Shape{1, 4, 4}, Out: Shape{1, 2, 2}, K: 3, Stride: 2, Pad: [4]int{0, 1, 0, 1}}
+	mp := arch.Layer{Kind: arch.KindMaxPool, In: arch.Shape{C: 1, H: 4, W: 4}, Out: arch.Shape{C: 1, H: 2, W: 2}, K: 3, Stride: 2, Pad: [4]int{0, 1, 0, 1}}
 	if got := fmt.Sprint(refMaxPool(mp, in)); got != "[11 12 15 16]" {
 		t.Errorf("max pool = %s", got)
 	}
 	// adaptive 4x4 -> 3x3: windows [0,2),[1,3),[2,4) on each axis
-	ad := Layer{Kind: KindAdaptive, In: Shape{1, 4, 4}, Out: Shape{1, 3, 3}}
+	ad := arch.Layer{Kind: arch.KindAdaptive, In: arch.Shape{C: 1, H: 4, W: 4}, Out: arch.Shape{C: 1, H: 3, W: 3}}
 	if got := fmt.Sprint(refAdaptive(ad, in)); got != "[3.5 4.5 5.5 7.5 8.5 9.5 11.5 12.5 13.5]" {
 		t.Errorf("adaptive = %s", got)
 	}
 	// adaptive 2x2 -> 4x4 replicates
-	ad2 := Layer{Kind: KindAdaptive, In: Shape{1, 2, 2}, Out: Shape{1, 4, 4}}
+	ad2 := arch.Layer{Kind: arch.KindAdaptive, In: arch.Shape{C: 1, H: 2, W: 2}, Out: arch.Shape{C: 1, H: 4, W: 4}}
 	if got := fmt.Sprint(refAdaptive(ad2, []float64{1, 2, 3, 4})); got != "[1 1 2 2 1 1 2 2 3 3 4 4 3 3 4 4]" {
 		t.Errorf("adaptive up = %s", got)
 	}
 	// conv 3x3/2 SAME on 4 (pad 0 before, 1 after), all-ones kernel, bias -40, ReLU:
 	// windows cover rows/cols {0,1,2} and {2,3}: sums 54, 45, 72, 54
-	cv := Layer{Kind: KindConv, In: Shape{1, 4, 4}, Out: Shape{1, 2, 2}, K: 3, Stride: 2, Pad: [4]int{0, 1, 0, 1}, ReLU: true}
+	cv := arch.Layer{Kind: arch.KindConv, In: arch.Shape{C: 1, H: 4, W: 4}, Out: arch.Shape{C: 1, H: 2, W: 2}, K: 3, Stride: 2, Pad: [4]int{0, 1, 0, 1}, ReLU: true}
 	w := []float32{1, 1, 1, 1, 1, 1, 1, 1, 1}
 	if got := fmt.Sprint(refConv(cv, in, w, []float32{-50})); got != "[4 0 22 4]" {
 		t.Errorf("conv = %s", got)
@@ -223,11 +226,11 @@ func TestRefPrimitives(t *testing.T) {
 // TestUntrainedLoss: with the default Glorot-uniform init and zero biases the untrained logits are small,
 // so the cross-entropy of any label is about ln(num_classes).
 func TestUntrainedLoss(t *testing.T) {
-	s := DefaultSpec(10)
+	s := arch.DefaultSpec(10)
 	s.ImageSize = 32
 	p := mustPlan(t, s)
 	rng := rand.New(rand.NewPCG(11, 12))
-	params, err := InitParams(p, rng)
+	params, err := arch.InitParams(p, rng)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"inceptionlab/experiments"
-	"inceptionlab/model"
+	"inceptionlab/model/arch"
 )
 
 // Options control how an experiment runs.
@@ -149,7 +149,7 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 	start := tr.now()
 	defer func() { res.Seconds = tr.now().Sub(start).Seconds() }()
 	spec := SpecForConfig(tr.cfg, 0)
-	if plan, err := model.NewPlan(spec); err == nil {
+	if plan, err := arch.NewPlan(spec); err == nil {
 		res.Params, res.MACs = plan.TotalParams(true), plan.TotalMACs(false)
 	}
 	// The trial folder's lock comes first, and every check after it: a runner that finished the trial

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"inceptionlab/experiments"
-	"inceptionlab/model"
+	"inceptionlab/model/arch"
 )
 
 func TestTrialDirIsSafeAndUnique(t *testing.T) {
@@ -113,7 +113,7 @@ func (e errTest) Error() string { return string(e) }
 func TestPaperTablesAgree(t *testing.T) {
 	e := experiments.Default()
 	got := ModelSpec(e, 1000).Blocks
-	want := model.DefaultBlocks()
+	want := arch.DefaultBlocks()
 	if len(got) != len(want) {
 		t.Fatalf("experiments has %d blocks, model %d", len(got), len(want))
 	}

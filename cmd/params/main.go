@@ -16,7 +16,7 @@ import (
 	"strings"
 
 	"inceptionlab/experiments"
-	"inceptionlab/model"
+	"inceptionlab/model/arch"
 	"inceptionlab/runner"
 )
 
@@ -64,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "params: -classes must be >= 2, got %d\n", classes)
 		return 2
 	}
-	spec := model.DefaultSpec(1000)
+	spec := arch.DefaultSpec(1000)
 	if config != "" {
 		exp, err := experiments.Load(config, sets)
 		if err != nil {
@@ -77,8 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if study {
 		err = renderStudy(stdout, spec, asJSON)
 	} else {
-		var p *model.Plan
-		if p, err = model.NewPlan(spec); err == nil {
+		var p *arch.Plan
+		if p, err = arch.NewPlan(spec); err == nil {
 			err = renderTable(stdout, p, asJSON)
 		}
 	}

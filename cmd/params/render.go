@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"inceptionlab/model"
+	"inceptionlab/model/arch"
 )
 
 // tableJSON is the -json form of the per-block table. Totals are the sums of the rows, so they include
@@ -31,7 +31,7 @@ type blockJSON struct {
 // renderTable writes the per-group parameter and multiply-add table of p, as aligned text (with the
 // paper's Table 1 columns beside ours when p is the paper's network at 224x224, and notes on every
 // difference) or as JSON.
-func renderTable(w io.Writer, p *model.Plan, asJSON bool) error {
+func renderTable(w io.Writer, p *arch.Plan, asJSON bool) error {
 	groups := p.Groups()
 	if asJSON {
 		out := tableJSON{TotalParams: p.TotalParams(true), TotalMACs: p.TotalMACs(true),
@@ -44,9 +44,9 @@ func renderTable(w io.Writer, p *model.Plan, asJSON bool) error {
 
 	s := p.Spec
 	paper, why := paperComparable(s)
-	rows := map[string]model.PaperRow{}
+	rows := map[string]arch.PaperRow{}
 	if paper {
-		for _, r := range model.PaperTable1 {
+		for _, r := range arch.PaperTable1 {
 			rows[r.Group] = r
 		}
 		if s.NumClasses != 1000 {
@@ -60,7 +60,7 @@ func renderTable(w io.Writer, p *model.Plan, asJSON bool) error {
 		fmt.Fprintf(&b, " | %8s %7s   %9s %7s", "weights", "paper", "MACs", "paper")
 	}
 	b.WriteString("\n")
-	var marked []model.PaperRow
+	var marked []arch.PaperRow
 	for _, g := range groups {
 		fmt.Fprintf(&b, "%-14s %-12s %13s %16s", g.Name, fmt.Sprintf("%dx%dx%d", g.Out.C, g.Out.H, g.Out.W), comma(g.Params), comma(g.MACs))
 		if r, ok := rows[g.Name]; ok {
@@ -84,7 +84,7 @@ func renderTable(w io.Writer, p *model.Plan, asJSON bool) error {
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "%-27s %13s %16s", "inference (without aux)", comma(p.TotalParams(false)), comma(p.TotalMACs(false)))
 	if paper {
-		fmt.Fprintf(&b, " | %26.1fM %6.0fM", float64(p.TotalMACs(false))/1e6, model.PaperTotalOpsM())
+		fmt.Fprintf(&b, " | %26.1fM %6.0fM", float64(p.TotalMACs(false))/1e6, arch.PaperTotalOpsM())
 	}
 	b.WriteString("\n\nNotes\n")
 	note := func(format string, args ...any) { fmt.Fprintf(&b, "- "+format+"\n", args...) }
@@ -96,7 +96,7 @@ func renderTable(w io.Writer, p *model.Plan, asJSON bool) error {
 			note("%s (paper %s params, %s ops): %s", r.Group, r.Params, r.Ops, r.Note)
 		}
 		note("inference total: %.2f G MACs against the paper's \"1.5 billion multiply-adds\"; its ops column sums to %.0f M, and conv1 (%.0f M against 34 M) accounts for most of the gap.",
-			float64(p.TotalMACs(false))/1e9, model.PaperTotalOpsM(), float64(groupMACs(groups, "conv1"))/1e6)
+			float64(p.TotalMACs(false))/1e9, arch.PaperTotalOpsM(), float64(groupMACs(groups, "conv1"))/1e6)
 		if s.NumClasses != 1000 {
 			note("fc is compared with the paper only at 1000 classes (this model has %d).", s.NumClasses)
 		}
@@ -106,7 +106,7 @@ func renderTable(w io.Writer, p *model.Plan, asJSON bool) error {
 	for i, h := range p.Heads[1:] {
 		pool := p.Layers[p.LayerIndex(fmt.Sprintf("aux%d/pool", i+1))]
 		switch {
-		case pool.Kind == model.KindAdaptive:
+		case pool.Kind == arch.KindAdaptive:
 			note("%s: the %dx%d map under it is smaller than 5x5, so an adaptive average pool to 4x4 replaces the 5/3 average pool (same 4x4x%d dense input).", h.Name, pool.In.H, pool.In.W, s.Scale(128))
 		case pool.Out.H != 4:
 			note("%s: the 5/3 average pool turns the %dx%d map into %dx%d (4x4 at 224), so fc1 has %s inputs instead of %s.", h.Name, pool.In.H, pool.In.W, pool.Out.H, pool.Out.W,
@@ -117,7 +117,7 @@ func renderTable(w io.Writer, p *model.Plan, asJSON bool) error {
 }
 
 // paperComparable reports whether Table 1 describes s, and if not, why.
-func paperComparable(s model.Spec) (bool, string) {
+func paperComparable(s arch.Spec) (bool, string) {
 	var why []string
 	if s.ImageSize != 224 {
 		why = append(why, fmt.Sprintf("this model's input is %dx%d", s.ImageSize, s.ImageSize))
@@ -131,13 +131,13 @@ func paperComparable(s model.Spec) (bool, string) {
 	if !s.Reduce || !s.PoolProj {
 		why = append(why, "it uses the naive Inception module")
 	}
-	if !slices.Equal(s.Blocks, model.DefaultBlocks()) {
+	if !slices.Equal(s.Blocks, arch.DefaultBlocks()) {
 		why = append(why, "its block table differs from the paper's")
 	}
 	return len(why) == 0, strings.Join(why, ", ")
 }
 
-func describe(s model.Spec) string {
+func describe(s arch.Spec) string {
 	variant := "reduce"
 	switch {
 	case !s.Reduce && s.PoolProj:
@@ -158,7 +158,7 @@ func describe(s model.Spec) string {
 	return fmt.Sprintf("%dx%dx%d, %d classes, %s module, width %g, %s", s.ImageSize, s.ImageSize, s.InChannels, s.NumClasses, variant, width, aux)
 }
 
-func groupMACs(gs []model.GroupCount, name string) int64 {
+func groupMACs(gs []arch.GroupCount, name string) int64 {
 	for _, g := range gs {
 		if g.Name == name {
 			return g.MACs
@@ -209,9 +209,9 @@ type variantJSON struct {
 // renderStudy writes the 1x1-reduction study for the network base describes (its Reduce and PoolProj
 // are overridden by each variant): the paper's example, each block as reduce / naive+proj / naive-pure,
 // and the whole-network totals.
-func renderStudy(w io.Writer, base model.Spec, asJSON bool) error {
+func renderStudy(w io.Writer, base arch.Spec, asJSON bool) error {
 	imageSize, numClasses := base.ImageSize, base.NumClasses
-	st, err := model.NewStudy(base)
+	st, err := arch.NewStudy(base)
 	if err != nil {
 		return err
 	}
@@ -245,8 +245,8 @@ func renderStudy(w io.Writer, base model.Spec, asJSON bool) error {
 		"pure in>out", "naive-pure", "naive-pure MACs")
 	for _, bl := range st.Blocks {
 		fmt.Fprintf(&b, "%-5s %11s %11s %5.1fx %15s %15s %5.1fx   %-11s %11s %15s\n", bl.Name,
-			comma(bl.Reduce.Params), comma(bl.NaiveProj.Params), model.Ratio(bl.NaiveProj.Params, bl.Reduce.Params),
-			comma(bl.Reduce.MACs), comma(bl.NaiveProj.MACs), model.Ratio(bl.NaiveProj.MACs, bl.Reduce.MACs),
+			comma(bl.Reduce.Params), comma(bl.NaiveProj.Params), arch.Ratio(bl.NaiveProj.Params, bl.Reduce.Params),
+			comma(bl.Reduce.MACs), comma(bl.NaiveProj.MACs), arch.Ratio(bl.NaiveProj.MACs, bl.Reduce.MACs),
 			fmt.Sprintf("%d>%d", bl.NaivePureIn, bl.NaivePureOut), comma(bl.NaivePure.Params), comma(bl.NaivePure.MACs))
 	}
 	fmt.Fprintf(&b, "\nWhole network\n")
@@ -254,7 +254,7 @@ func renderStudy(w io.Writer, base model.Spec, asJSON bool) error {
 	ref := st.Totals[0]
 	for _, v := range st.Totals {
 		fmt.Fprintf(&b, "%-11s %13s %13s %16s %16s %7.2fx %7.2fx\n", v.Variant, comma(v.NoAux.Params), comma(v.WithAux.Params),
-			comma(v.NoAux.MACs), comma(v.WithAux.MACs), model.Ratio(v.NoAux.Params, ref.NoAux.Params), model.Ratio(v.NoAux.MACs, ref.NoAux.MACs))
+			comma(v.NoAux.MACs), comma(v.WithAux.MACs), arch.Ratio(v.NoAux.Params, ref.NoAux.Params), arch.Ratio(v.NoAux.MACs, ref.NoAux.MACs))
 	}
 	b.WriteString("\nNotes\n")
 	b.WriteString("- params are weights + biases; MACs are multiply-accumulates for one image; x columns compare with reduce (without aux).\n")

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"inceptionlab/model"
+	"inceptionlab/model/arch"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -33,13 +33,13 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func plan(t *testing.T, edit func(*model.Spec)) *model.Plan {
+func plan(t *testing.T, edit func(*arch.Spec)) *arch.Plan {
 	t.Helper()
-	s := model.DefaultSpec(1000)
+	s := arch.DefaultSpec(1000)
 	if edit != nil {
 		edit(&s)
 	}
-	p, err := model.NewPlan(s)
+	p, err := arch.NewPlan(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,12 +49,12 @@ func plan(t *testing.T, edit func(*model.Spec)) *model.Plan {
 func TestRenderTableGolden(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*model.Spec)
+		edit func(*arch.Spec)
 	}{
 		{"table_224", nil},
-		{"table_224_10classes", func(s *model.Spec) { s.NumClasses = 10 }},
-		{"table_32_naive_pure", func(s *model.Spec) { s.ImageSize, s.NumClasses, s.Reduce, s.PoolProj = 32, 10, false, false }},
-		{"table_96_width_half", func(s *model.Spec) { s.ImageSize, s.NumClasses, s.Width = 96, 10, 0.5 }},
+		{"table_224_10classes", func(s *arch.Spec) { s.NumClasses = 10 }},
+		{"table_32_naive_pure", func(s *arch.Spec) { s.ImageSize, s.NumClasses, s.Reduce, s.PoolProj = 32, 10, false, false }},
+		{"table_96_width_half", func(s *arch.Spec) { s.ImageSize, s.NumClasses, s.Width = 96, 10, 0.5 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,18 +126,18 @@ func TestRenderTableJSON(t *testing.T) {
 func TestRenderTablePaperColumns(t *testing.T) {
 	tests := []struct {
 		name      string
-		edit      func(*model.Spec)
+		edit      func(*arch.Spec)
 		paper     bool
 		fragments []string
 	}{
 		{"paper", nil, true, []string{"159K", "inception_5a (paper 1072K params, 54M ops)", "1.58 G MACs", "1502 M"}},
-		{"size", func(s *model.Spec) { s.ImageSize = 225 }, false, []string{"this model's input is 225x225"}},
-		{"naive", func(s *model.Spec) { s.Reduce = false }, false, []string{"naive Inception module"}},
-		{"width", func(s *model.Spec) { s.Width = 2 }, false, []string{"its width is 2"}},
-		{"gray", func(s *model.Spec) { s.InChannels = 1 }, false, []string{"1 input channel"}},
-		{"blocks", func(s *model.Spec) { s.Blocks = s.Blocks[:3]; s.Aux.After = []string{"4a"} }, false, []string{"block table differs"}},
-		{"small aux", func(s *model.Spec) { s.ImageSize = 64 }, false, []string{"aux1: the 4x4 map under it is smaller than 5x5"}},
-		{"odd aux", func(s *model.Spec) { s.ImageSize = 96 }, false, []string{"aux1: the 5/3 average pool turns the 6x6 map into 1x1 (4x4 at 224), so fc1 has 128 inputs instead of 2,048"}},
+		{"size", func(s *arch.Spec) { s.ImageSize = 225 }, false, []string{"this model's input is 225x225"}},
+		{"naive", func(s *arch.Spec) { s.Reduce = false }, false, []string{"naive Inception module"}},
+		{"width", func(s *arch.Spec) { s.Width = 2 }, false, []string{"its width is 2"}},
+		{"gray", func(s *arch.Spec) { s.InChannels = 1 }, false, []string{"1 input channel"}},
+		{"blocks", func(s *arch.Spec) { s.Blocks = s.Blocks[:3]; s.Aux.After = []string{"4a"} }, false, []string{"block table differs"}},
+		{"small aux", func(s *arch.Spec) { s.ImageSize = 64 }, false, []string{"aux1: the 4x4 map under it is smaller than 5x5"}},
+		{"odd aux", func(s *arch.Spec) { s.ImageSize = 96 }, false, []string{"aux1: the 5/3 average pool turns the 6x6 map into 1x1 (4x4 at 224), so fc1 has 128 inputs instead of 2,048"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -214,8 +214,8 @@ func TestComma(t *testing.T) {
 }
 
 // paperSpec is the paper's network at size x size with the given number of classes.
-func paperSpec(size, classes int) model.Spec {
-	s := model.DefaultSpec(classes)
+func paperSpec(size, classes int) arch.Spec {
+	s := arch.DefaultSpec(classes)
 	s.ImageSize = size
 	return s
 }

@@ -3,7 +3,7 @@ package wire
 import (
 	"math"
 
-	"inceptionlab/model"
+	"inceptionlab/model/arch"
 	"inceptionlab/reports"
 )
 
@@ -11,16 +11,16 @@ import (
 // 224x224) in the report's
 // terms: per-block reduce vs naive (naive+proj, which keeps input and output widths, so the pair isolates
 // what the reductions save), beside the paper's Table 1, and whole-network totals for every variant.
-func Study(spec model.Spec) (*reports.Study, error) {
-	at, err := model.NewStudy(spec)
+func Study(spec arch.Spec) (*reports.Study, error) {
+	at, err := arch.NewStudy(spec)
 	if err != nil {
 		return nil, err
 	}
 	// At 224 the comparison is with the paper's Table 1, so use the paper's network (RGB, width 1, 1000
 	// classes) with this experiment's channel table and module variant.
-	s224 := model.DefaultSpec(1000)
+	s224 := arch.DefaultSpec(1000)
 	s224.Blocks, s224.Aux = spec.Blocks, spec.Aux
-	at224, err := model.NewStudy(s224)
+	at224, err := arch.NewStudy(s224)
 	if err != nil {
 		return nil, err
 	}
@@ -40,10 +40,10 @@ func Study(spec model.Spec) (*reports.Study, error) {
 	return out, nil
 }
 
-func studyBlocks(st *model.Study, paper bool) []reports.StudyBlock {
-	rows := map[string]model.PaperRow{}
+func studyBlocks(st *arch.Study, paper bool) []reports.StudyBlock {
+	rows := map[string]arch.PaperRow{}
 	if paper {
-		for _, r := range model.PaperTable1 {
+		for _, r := range arch.PaperTable1 {
 			rows[r.Group] = r
 		}
 	}

@@ -1,0 +1,209 @@
+package gemm
+
+import "os"
+
+// A pure-Go single-precision GEMM around an assembly micro-kernel (sgemm_amd64.s), used when OpenBLAS is
+// not available: the structure of GotoBLAS/BLIS in its simplest form. B is packed in panels of nr
+// columns and A (scaled by alpha) in panels of sgemmMR rows, one sgemmKC-deep slice of the k dimension
+// at a time, so the micro-kernel streams both from contiguous memory. Two kernels: AVX-512 keeps a 6x32
+// block of C in twelve ZMM registers, AVX2/FMA a 6x16 block in twelve YMM registers. Tiles at the right
+// and bottom edges go through a small buffer.
+
+const (
+	sgemmMR    = 6   // rows of a micro-tile
+	sgemmMaxNR = 32  // the widest micro-tile
+	sgemmKC    = 256 // depth of one packed slice
+	sgemmMC    = 96  // rows of A packed at once (a multiple of sgemmMR; ~96 KB, about L2 size)
+)
+
+// sgemmMicro names a micro-kernel by its width: C[0:sgemmMR, 0:nr] = A-panel (kc x sgemmMR) times
+// B-panel (kc x nr), added to C when acc is true.
+type sgemmMicro struct {
+	name string
+	nr   int
+}
+
+var (
+	sgemmAVX2   = sgemmMicro{"AVX2/FMA", 16}
+	sgemmAVX512 = sgemmMicro{"AVX-512", 32}
+)
+
+// run calls the kernel directly (not through a func value, which would make the compiler move the
+// edge-tile buffer of sgemmPacked to the heap on every call).
+func (uk sgemmMicro) run(kc int, a, b, c *float32, ldc int, acc bool) {
+	if uk.nr == 32 {
+		sgemmKernel6x32(kc, a, b, c, ldc, acc)
+		return
+	}
+	sgemmKernel6x16(kc, a, b, c, ldc, acc)
+}
+
+// sgemmKernelEnv names the environment variable that can hold the pure-Go GEMM back to its AVX2
+// kernel ("avx2") on an AVX-512 CPU, to measure what a CPU without AVX-512 would get.
+const sgemmKernelEnv = "INCEPTIONLAB_SGEMM_KERNEL"
+
+// bestSgemmKernel returns the fastest micro-kernel this CPU runs (unless INCEPTIONLAB_SGEMM_KERNEL=avx2),
+// or false when it runs none.
+func bestSgemmKernel() (sgemmMicro, bool) {
+	switch {
+	case hasSgemmKernel512 && os.Getenv(sgemmKernelEnv) != "avx2":
+		return sgemmAVX512, true
+	case hasSgemmKernel:
+		return sgemmAVX2, true
+	}
+	return sgemmMicro{}, false
+}
+
+// sgemmPacked computes C = alpha*op(A)*op(B) + beta*C (row-major) with the micro-kernel uk. The caller
+// has checked the operands (checkGemm) and that the CPU runs uk.
+func sgemmPacked(uk sgemmMicro, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	nr := uk.nr
+	if k == 0 || alpha == 0 || m == 0 || n == 0 {
+		scaleRows(m, n, beta, c, ldc)
+		return
+	}
+	if beta != 0 && beta != 1 {
+		scaleRows(m, n, beta, c, ldc)
+	}
+	panels := (n + nr - 1) / nr
+	bBuf := getScratch[float32](min(k, sgemmKC) * panels * nr)
+	aBuf := getScratch[float32](min(k, sgemmKC) * sgemmMC)
+	defer putScratch(bBuf)
+	defer putScratch(aBuf)
+	bp, ap := *bBuf, *aBuf
+	var edge [sgemmMR * sgemmMaxNR]float32
+	for p0 := 0; p0 < k; p0 += sgemmKC {
+		kc := min(sgemmKC, k-p0)
+		// With beta == 0 the first slice overwrites C (which is never read, so NaNs in it vanish, as
+		// BLAS specifies); every other slice adds to it.
+		acc := beta != 0 || p0 > 0
+		packB(tB, b, ldb, p0, kc, n, nr, bp)
+		for i0 := 0; i0 < m; i0 += sgemmMC {
+			mc := min(sgemmMC, m-i0)
+			packA(tA, a, lda, i0, mc, p0, kc, alpha, ap)
+			for jp := 0; jp < panels; jp++ {
+				j0 := jp * nr
+				nw := min(nr, n-j0)
+				bpan := bp[jp*kc*nr:]
+				for r0 := 0; r0 < mc; r0 += sgemmMR {
+					mh := min(sgemmMR, mc-r0)
+					apan := ap[r0*kc:]
+					if mh == sgemmMR && nw == nr {
+						uk.run(kc, &apan[0], &bpan[0], &c[(i0+r0)*ldc+j0], ldc, acc)
+						continue
+					}
+					uk.run(kc, &apan[0], &bpan[0], &edge[0], nr, false)
+					for r := 0; r < mh; r++ {
+						row := c[(i0+r0+r)*ldc+j0:][:nw]
+						e := edge[r*nr : r*nr+nw]
+						if !acc {
+							copy(row, e)
+							continue
+						}
+						for q, v := range e {
+							row[q] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB copies rows [p0, p0+kc) of op(B) (k x n) into panels of nr columns: panel j holds kc groups of
+// nr values, zero beyond column n.
+func packB(tB bool, b []float32, ldb, p0, kc, n, nr int, bp []float32) {
+	panels := (n + nr - 1) / nr
+	for jp := 0; jp < panels; jp++ {
+		j0 := jp * nr
+		nw := min(nr, n-j0)
+		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
+		if tB {
+			// op(B) column j0+q is row j0+q of B. Eight rows are read side by side, so that each group
+			// of the panel gets eight contiguous values per pass; the rest one row at a time.
+			q := 0
+			for ; q+8 <= nw; q += 8 {
+				r := b[(j0+q)*ldb+p0:]
+				r0, r1, r2, r3 := r[:kc], r[ldb:][:kc], r[2*ldb:][:kc], r[3*ldb:][:kc]
+				r4, r5, r6, r7 := r[4*ldb:][:kc], r[5*ldb:][:kc], r[6*ldb:][:kc], r[7*ldb:][:kc]
+				for p := range r0 {
+					d := (*[8]float32)(dst[p*nr+q:])
+					d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]
+				}
+			}
+			for ; q < nw; q++ {
+				src := b[(j0+q)*ldb+p0:][:kc]
+				for p, v := range src {
+					dst[p*nr+q] = v
+				}
+			}
+			if nw < nr {
+				for p := 0; p < kc; p++ {
+					clear(dst[p*nr+nw : (p+1)*nr])
+				}
+			}
+			continue
+		}
+		switch {
+		case nw == 32:
+			for p := 0; p < kc; p++ { // fixed-size array copies: a few vector moves, no memmove call
+				*(*[32]float32)(dst[p*32:]) = *(*[32]float32)(b[(p0+p)*ldb+j0:])
+			}
+		case nw == 16 && nr == 16:
+			for p := 0; p < kc; p++ {
+				*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(p0+p)*ldb+j0:])
+			}
+		default:
+			for p := 0; p < kc; p++ {
+				d := dst[p*nr : (p+1)*nr]
+				copy(d[:nw], b[(p0+p)*ldb+j0:][:nw])
+				clear(d[nw:])
+			}
+		}
+	}
+}
+
+// packA copies alpha * op(A)[i0:i0+mc, p0:p0+kc] into panels of sgemmMR rows: panel r holds kc groups of
+// sgemmMR values, zero beyond row i0+mc.
+func packA(tA bool, a []float32, lda, i0, mc, p0, kc int, alpha float32, ap []float32) {
+	for r0 := 0; r0 < mc; r0 += sgemmMR {
+		mh := min(sgemmMR, mc-r0)
+		dst := ap[r0*kc : r0*kc+kc*sgemmMR]
+		if mh == sgemmMR && tA { // each group is 6 contiguous values of a row of A
+			for p := 0; p < kc; p++ {
+				s := (*[sgemmMR]float32)(a[(p0+p)*lda+i0+r0:])
+				d := (*[sgemmMR]float32)(dst[p*sgemmMR:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = alpha*s[0], alpha*s[1], alpha*s[2], alpha*s[3], alpha*s[4], alpha*s[5]
+			}
+			continue
+		}
+		if mh == sgemmMR { // six rows of A read side by side, each group written at once
+			i := (i0+r0)*lda + p0
+			a0, a1, a2 := a[i:][:kc], a[i+lda:][:kc], a[i+2*lda:][:kc]
+			a3, a4, a5 := a[i+3*lda:][:kc], a[i+4*lda:][:kc], a[i+5*lda:][:kc]
+			for p := range a0 {
+				d := (*[sgemmMR]float32)(dst[p*sgemmMR:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = alpha*a0[p], alpha*a1[p], alpha*a2[p], alpha*a3[p], alpha*a4[p], alpha*a5[p]
+			}
+			continue
+		}
+		for r := 0; r < sgemmMR; r++ {
+			if r >= mh {
+				for p := 0; p < kc; p++ {
+					dst[p*sgemmMR+r] = 0
+				}
+				continue
+			}
+			i := i0 + r0 + r
+			if !tA {
+				for p, v := range a[i*lda+p0 : i*lda+p0+kc] {
+					dst[p*sgemmMR+r] = alpha * v
+				}
+			} else {
+				for p := 0; p < kc; p++ {
+					dst[p*sgemmMR+r] = alpha * a[(p0+p)*lda+i]
+				}
+			}
+		}
+	}
+}

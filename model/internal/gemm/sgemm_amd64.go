@@ -1,0 +1,22 @@
+//go:build amd64
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// hasSgemmKernel reports whether sgemmKernel6x16 can run (AVX2 and FMA, with OS support for YMM state,
+// which x/sys/cpu checks).
+var hasSgemmKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// hasSgemmKernel512 reports whether sgemmKernel6x32 can run (AVX-512F with OS support for ZMM state).
+var hasSgemmKernel512 = cpu.X86.HasAVX512F
+
+// sgemmKernel6x16 is implemented in sgemm_amd64.s.
+//
+//go:noescape
+func sgemmKernel6x16(kc int, a, b, c *float32, ldc int, acc bool)
+
+// sgemmKernel6x32 is implemented in sgemm_amd64.s.
+//
+//go:noescape
+func sgemmKernel6x32(kc int, a, b, c *float32, ldc int, acc bool)

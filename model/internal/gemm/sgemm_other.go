@@ -1,0 +1,16 @@
+//go:build !amd64
+
+package gemm
+
+const (
+	hasSgemmKernel    = false
+	hasSgemmKernel512 = false
+)
+
+func sgemmKernel6x16(kc int, a, b, c *float32, ldc int, acc bool) {
+	panic("model: sgemmKernel6x16 needs amd64 with AVX2 and FMA")
+}
+
+func sgemmKernel6x32(kc int, a, b, c *float32, ldc int, acc bool) {
+	panic("model: sgemmKernel6x32 needs amd64 with AVX-512")
+}

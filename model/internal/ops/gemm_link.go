@@ -1,0 +1,19 @@
+package ops
+
+import kern "inceptionlab/model/internal/gemm"
+
+// The kernels call the matrix-product engine and its scratch buffers by their short names.
+
+type opFloat = kern.Float
+
+func gemm[T opFloat](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	kern.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func gemmPar[T opFloat](workers int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	kern.GemmPar(workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func getScratch[T opFloat](n int) *[]T { return kern.GetScratch[T](n) }
+
+func putScratch[T opFloat](s *[]T) { kern.PutScratch(s) }

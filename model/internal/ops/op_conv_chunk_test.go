@@ -1,0 +1,121 @@
+package ops
+
+import (
+	"fmt"
+	"testing"
+)
+
+// naiveConvGrads is the adjoint of naiveConv (without bias and ReLU): dx and dw for output gradient dz.
+func naiveConvGrads(g convGeom, x, wt, dz []float64) (dx, dw []float64) {
+	dx = make([]float64, g.n*g.inSize())
+	dw = make([]float64, g.o*g.ckk())
+	for n := 0; n < g.n; n++ {
+		for oc := 0; oc < g.o; oc++ {
+			for i := 0; i < g.oh; i++ {
+				for j := 0; j < g.ow; j++ {
+					d := dz[((n*g.o+oc)*g.oh+i)*g.ow+j]
+					for ic := 0; ic < g.c; ic++ {
+						for kh := 0; kh < g.k; kh++ {
+							for kw := 0; kw < g.k; kw++ {
+								r, q := i*g.stride-g.pt+kh, j*g.stride-g.pl+kw
+								if r < 0 || r >= g.h || q < 0 || q >= g.w {
+									continue
+								}
+								xi, wi := ((n*g.c+ic)*g.h+r)*g.w+q, ((oc*g.c+ic)*g.k+kh)*g.k+kw
+								dx[xi] += d * wt[wi]
+								dw[wi] += d * x[xi]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx, dw
+}
+
+// TestConvChunking runs the convolution kernels with every batching choice (per sample, partial chunks,
+// the whole batch in one GEMM) and compares them with the naive loops. The graph-level tests only see the
+// chunk size the op picks for their shapes.
+func TestConvChunking(t *testing.T) {
+	for _, tc := range []struct {
+		n, c, h, w, o, k, stride int
+		pad                      [4]int
+	}{
+		{5, 3, 4, 4, 6, 1, 1, [4]int{}},           // direct 1x1
+		{5, 3, 5, 4, 4, 3, 1, [4]int{1, 1, 1, 1}}, // SAME 3x3
+		{4, 2, 7, 6, 3, 3, 2, [4]int{0, 1, 0, 1}}, // asymmetric SAME, stride 2
+		{3, 2, 9, 9, 2, 7, 2, [4]int{2, 3, 2, 3}}, // conv1-like
+		{4, 3, 5, 5, 2, 1, 2, [4]int{}},           // 1x1 stride 2
+		{3, 4, 1, 1, 5, 3, 1, [4]int{1, 1, 1, 1}}, // 1x1 map, 3x3 kernel
+		{2, 2, 6, 5, 3, 5, 1, [4]int{2, 2, 2, 2}}, // SAME 5x5
+		{2, 2, 2, 3, 3, 5, 1, [4]int{2, 2, 2, 2}}, // 5x5 kernel larger than the map
+		{2, 3, 5, 6, 2, 3, 1, [4]int{0, 0, 0, 0}}, // VALID 3x3 (rows narrower than the input)
+	} {
+		g, err := newConvGeom(conv2dOp{}, []int{tc.n, tc.c, tc.h, tc.w}, tc.o, tc.c, tc.k, tc.stride, tc.pad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randData(1, g.n*g.inSize())
+		wt := randData(2, g.o*g.ckk())
+		b := randData(3, g.o)
+		dz := randData(4, g.n*g.outSize())
+		wantY, _, _ := naiveConv(x, g.n, g.c, g.h, g.w, wt, g.o, g.k, b, g.stride, tc.pad, true)
+		wantDx, wantDw := naiveConvGrads(g, x, wt, dz)
+		for _, s := range []int{1, 2, 3, g.n} {
+			for _, keep := range []bool{false, true} {
+				name := fmt.Sprintf("%dx%dx%dx%d_o%d_k%d_s%d_pad%v/chunk%d", g.n, g.c, g.h, g.w, g.o, g.k, g.stride, tc.pad, s)
+				if keep {
+					name += "/cached-columns"
+				}
+				t.Run(name, func(t *testing.T) {
+					var cols []float64
+					if keep { // the forward pass builds every chunk's columns there, the filter gradient reads them
+						cols = make([]float64, g.ckk()*g.p()*g.n)
+						for i := range cols {
+							cols[i] = 1e300
+						}
+					}
+					y := make([]float64, len(wantY))
+					for i := range y {
+						y[i] = 1e300 // stale contents must be overwritten
+					}
+					convForward(g, x, wt, b, y, true, s, cols)
+					assertClose(t, y, wantY, 1e-12)
+					dx := make([]float64, len(wantDx))
+					convBackwardData(g, dz, wt, dx, s)
+					assertClose(t, dx, wantDx, 1e-12)
+					dw := make([]float64, len(wantDw))
+					for i := range dw {
+						dw[i] = 1e300
+					}
+					xIn := x
+					if keep && s > 1 {
+						xIn = make([]float64, len(x)) // the columns, not x, must be what is read
+					}
+					convBackwardFilter(g, xIn, dz, dw, s, cols)
+					assertClose(t, dw, wantDw, 1e-12)
+				})
+			}
+		}
+	}
+}
+
+func TestConvChunkChoice(t *testing.T) {
+	for _, tc := range []struct{ n, oh, ow, want int }{
+		{16, 112, 112, 1}, {16, 23, 23, 1}, {16, 7, 7, 11}, {128, 2, 2, 128}, {64, 1, 1, 64}, {3, 1, 1, 3},
+	} {
+		g := convGeom{n: tc.n, oh: tc.oh, ow: tc.ow}
+		if got := g.chunk(); got != tc.want {
+			t.Errorf("chunk for batch %d, map %dx%d = %d, want %d", tc.n, tc.oh, tc.ow, got, tc.want)
+		}
+	}
+}
+
+// TestColBudgetTake checks the column-cache budget's bookkeeping.
+func TestColBudgetTake(t *testing.T) {
+	b := &colBudget{left: 100}
+	if !b.take(60) || b.take(41) || !b.take(40) || b.left != 0 {
+		t.Errorf("budget of 100: take(60), take(41), take(40) left %d", b.left)
+	}
+}

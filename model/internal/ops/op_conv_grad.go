@@ -1,0 +1,250 @@
+package ops
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// convDataGradOp is the convolution's input gradient: inputs (dz, w) -> dx with the shape of the forward
+// input x (kept on the op, since H and W are not recoverable from dz when the stride does not divide).
+type convDataGradOp struct {
+	stride int
+	pad    [4]int
+	x      [4]int // forward input shape (N, C, H, W)
+	owned
+}
+
+func (op convDataGradOp) String() string {
+	return fmt.Sprintf("model.conv2dDataGrad{stride=%d pad=%v x=%v}", op.stride, op.pad, op.x)
+}
+func (op convDataGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op convDataGradOp) Hashcode() uint32      { return hashOp(op) }
+func (op convDataGradOp) Arity() int            { return 2 }
+func (op convDataGradOp) Type() hm.Type         { return fnType(4, 4, 4) }
+func (op convDataGradOp) ReturnsPtr() bool      { return false }
+func (op convDataGradOp) CallsExtern() bool     { return false }
+func (op convDataGradOp) OverwritesInput() int  { return -1 }
+
+func (op convDataGradOp) geom(dz, w []int) (convGeom, error) {
+	if len(w) != 4 || w[2] != w[3] {
+		return convGeom{}, fmt.Errorf("model: %v: weight w must be (O, C, K, K), got shape %s", op, fmtShape(w))
+	}
+	g, err := newConvGeom(op, op.x[:], w[0], w[1], w[2], op.stride, op.pad)
+	if err != nil {
+		return convGeom{}, err
+	}
+	if want := []int{g.n, g.o, g.oh, g.ow}; !tensor.Shape(dz).Eq(tensor.Shape(want)) {
+		return convGeom{}, fmt.Errorf("model: %v: output gradient must have shape %s, got %s", op, fmtShape(want), fmtShape(dz))
+	}
+	return g, nil
+}
+
+func (op convDataGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	shapes, err := inputShapes(op, in, "dz", "w")
+	if err != nil {
+		return nil, err
+	}
+	dz, w := shapes[0], shapes[1]
+	if _, err := op.geom(dz, w); err != nil {
+		return nil, err
+	}
+	return tensor.Shape(op.x[:]).Clone(), nil
+}
+
+func (op convDataGradOp) Do(in ...G.Value) (G.Value, error) { return op.run(nil, in) }
+func (op convDataGradOp) UsePreallocDo(p G.Value, in ...G.Value) (G.Value, error) {
+	return op.run(p, in)
+}
+
+func (op convDataGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
+	t, err := denseInputs(op, []string{"dz", "w"}, []int{4, 4}, in)
+	if err != nil {
+		return nil, err
+	}
+	g, err := op.geom(t[0].Shape(), t[1].Shape())
+	if err != nil {
+		return nil, err
+	}
+	dx, err := output(op, prealloc, t[0].Dtype(), op.x[:])
+	if err != nil {
+		return nil, err
+	}
+	if t[0].Dtype() == tensor.Float32 {
+		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx), g.chunk())
+	} else {
+		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx), g.chunk())
+	}
+	return dx, nil
+}
+
+// convBackwardData computes dx: per sample dcol = W^T dZ_n, then col2im (1x1 direct: dx_n = W^T dZ_n);
+// small maps batch several samples per GEMM (see convChunkCols).
+func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int) {
+	ckk, p := g.ckk(), g.p()
+	if s > 1 {
+		dzBuf, colBuf := getScratch[T](g.o*s*p), getScratch[T](ckk*s*p)
+		defer putScratch(dzBuf)
+		defer putScratch(colBuf)
+		dzc, dcol := *dzBuf, *colBuf
+		for n0 := 0; n0 < g.n; n0 += s {
+			ns := min(s, g.n-n0)
+			cols := ns * p
+			gatherSamples(dz[n0*g.outSize():], dzc, ns, g.o, p)
+			gemmPar(workersFor(ckk*cols), true, false, ckk, cols, g.o, 1, w, ckk, dzc, cols, 0, dcol, cols)
+			col2imChunk(g, dcol, n0, ns, dx)
+		}
+		return
+	}
+	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
+		dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
+		dxn := dx[n*g.inSize() : (n+1)*g.inSize()]
+		if g.direct() {
+			gemm(true, false, ckk, p, g.o, 1, w, ckk, dzn, p, 0, dxn, p)
+			return
+		}
+		buf := getScratch[T](ckk * p)
+		defer putScratch(buf)
+		gemm(true, false, ckk, p, g.o, 1, w, ckk, dzn, p, 0, *buf, p)
+		col2im(g, *buf, dxn)
+	})
+}
+
+// convFilterGradOp is the convolution's filter gradient: inputs (x, dz) -> dw (O, C, K, K).
+type convFilterGradOp struct {
+	stride int
+	pad    [4]int
+	k      int
+	cols   *kept // the forward op's columns (nil: build them here)
+	owned
+}
+
+func (op convFilterGradOp) String() string {
+	return fmt.Sprintf("model.conv2dFilterGrad{k=%d stride=%d pad=%v}", op.k, op.stride, op.pad)
+}
+func (op convFilterGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op convFilterGradOp) Hashcode() uint32      { return hashOp(op) }
+func (op convFilterGradOp) Arity() int            { return 2 }
+func (op convFilterGradOp) Type() hm.Type         { return fnType(4, 4, 4) }
+func (op convFilterGradOp) ReturnsPtr() bool      { return false }
+func (op convFilterGradOp) CallsExtern() bool     { return false }
+func (op convFilterGradOp) OverwritesInput() int  { return -1 }
+
+func (op convFilterGradOp) geom(x, dz []int) (convGeom, error) {
+	if len(dz) != 4 {
+		return convGeom{}, fmt.Errorf("model: %v: output gradient dz must be 4-D, got shape %s", op, fmtShape(dz))
+	}
+	if len(x) != 4 {
+		return convGeom{}, fmt.Errorf("model: %v: input x must be 4-D (N, C, H, W), got shape %s", op, fmtShape(x))
+	}
+	g, err := newConvGeom(op, x, dz[1], x[1], op.k, op.stride, op.pad)
+	if err != nil {
+		return convGeom{}, err
+	}
+	if want := []int{g.n, g.o, g.oh, g.ow}; !tensor.Shape(dz).Eq(tensor.Shape(want)) {
+		return convGeom{}, fmt.Errorf("model: %v: output gradient must have shape %s, got %s", op, fmtShape(want), fmtShape(dz))
+	}
+	return g, nil
+}
+
+func (op convFilterGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	shapes, err := inputShapes(op, in, "x", "dz")
+	if err != nil {
+		return nil, err
+	}
+	x, dz := shapes[0], shapes[1]
+	g, err := op.geom(x, dz)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{g.o, g.c, g.k, g.k}, nil
+}
+
+func (op convFilterGradOp) Do(in ...G.Value) (G.Value, error) { return op.run(nil, in) }
+func (op convFilterGradOp) UsePreallocDo(p G.Value, in ...G.Value) (G.Value, error) {
+	return op.run(p, in)
+}
+
+func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
+	t, err := denseInputs(op, []string{"x", "dz"}, []int{4, 4}, in)
+	if err != nil {
+		return nil, err
+	}
+	g, err := op.geom(t[0].Shape(), t[1].Shape())
+	if err != nil {
+		return nil, err
+	}
+	dw, err := output(op, prealloc, t[0].Dtype(), []int{g.o, g.c, g.k, g.k})
+	if err != nil {
+		return nil, err
+	}
+	n := g.ckk() * g.p() * g.n
+	if t[0].Dtype() == tensor.Float32 {
+		x := sliceOf[float32](t[0])
+		convBackwardFilter(g, x, sliceOf[float32](t[1]), sliceOf[float32](dw), g.chunk(), keptFor[float32](op.cols, &x[0], n))
+	} else {
+		x := sliceOf[float64](t[0])
+		convBackwardFilter(g, x, sliceOf[float64](t[1]), sliceOf[float64](dw), g.chunk(), keptFor[float64](op.cols, &x[0], n))
+	}
+	return dw, nil
+}
+
+// convBackwardFilter computes dw = sum_n dZ_n col_n^T. Per-sample kernels accumulate into one buffer per
+// worker, summed in worker order at the end; batched kernels (small maps, see convChunkCols) run one GEMM
+// per chunk with the cores splitting dw's rows. Both orders are fixed for a given GOMAXPROCS, so results
+// are deterministic. cached, when not nil, holds the forward pass's column matrices (see outSlot.cols).
+func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, cached []T) {
+	ckk, p := g.ckk(), g.p()
+	if s > 1 {
+		dzBuf, colBuf := getScratch[T](g.o*s*p), getScratch[T](ckk*s*p)
+		defer putScratch(dzBuf)
+		defer putScratch(colBuf)
+		dzc, col := *dzBuf, *colBuf
+		for n0 := 0; n0 < g.n; n0 += s {
+			ns := min(s, g.n-n0)
+			cols := ns * p
+			gatherSamples(dz[n0*g.outSize():], dzc, ns, g.o, p)
+			if cached != nil {
+				col = cached[n0*ckk*p : (n0+ns)*ckk*p]
+			} else {
+				im2colChunk(g, x, n0, ns, col)
+			}
+			beta := T(1)
+			if n0 == 0 {
+				beta = 0
+			}
+			gemmPar(workersFor(g.o*ckk), false, true, g.o, ckk, cols, 1, dzc, cols, col, cols, beta, dw, ckk)
+		}
+		return
+	}
+	workers := workersFor(g.n)
+	acc := make([]*[]T, workers)
+	for i := range acc {
+		acc[i] = getScratch[T](g.o * ckk)
+		clear(*acc[i])
+	}
+	parallelSamples(g.n, workers, func(wk, n int) {
+		xn := x[n*g.inSize() : (n+1)*g.inSize()]
+		dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
+		col := xn
+		if !g.direct() {
+			buf := getScratch[T](ckk * p)
+			defer putScratch(buf)
+			col = *buf
+			im2col(g, xn, col)
+		}
+		gemm(false, true, g.o, ckk, p, 1, dzn, p, col, p, 1, *acc[wk], ckk)
+	})
+	copy(dw, *acc[0])
+	for _, a := range acc[1:] {
+		for i, v := range *a {
+			dw[i] += v
+		}
+	}
+	for _, a := range acc {
+		putScratch(a)
+	}
+}

@@ -1,0 +1,92 @@
+package ops
+
+import "math"
+
+// Branch-free element-wise selects. The ReLU-shaped loops of the ops (keep a value or write zero,
+// depending on its sign or on a dropout mask) branch unpredictably on real activations: about half the
+// values are negative, in no pattern, and every mispredicted branch costs ~15 cycles. These kernels
+// turn the condition into a bit mask instead; on this machine that made them 7-12x faster
+// (BenchmarkSelect) and took ~10% off a training step at 32x32, batch 128.
+//
+// For every finite or infinite input the results are exactly those of the branching loops
+// (reluBranchy and friends in op_select_test.go): a ReLU of a negative value, of -0 and of +0 is +0, a
+// masked-out value is +0. A NaN is passed through instead of being turned into 0 where its sign bit is
+// clear, which only makes a diverged run easier to see.
+
+// biasAct sets dst = relu?(src + bias); dst and src may be the same slice.
+func biasAct[T opFloat](dst, src []T, bias T, relu bool) {
+	dst = dst[:len(src)]
+	if !relu {
+		for i, v := range src {
+			dst[i] = v + bias
+		}
+		return
+	}
+	switch d := any(dst).(type) {
+	case []float32:
+		s, b := any(src).([]float32), any(bias).(float32)
+		for i, v := range s {
+			u := math.Float32bits(v + b)
+			d[i] = math.Float32frombits(u &^ uint32(int32(u)>>31)) // sign set: all-ones mask cleared
+		}
+	case []float64:
+		s, b := any(src).([]float64), any(bias).(float64)
+		for i, v := range s {
+			u := math.Float64bits(v + b)
+			d[i] = math.Float64frombits(u &^ uint64(int64(u)>>63))
+		}
+	}
+}
+
+// maskPositive sets dz = dy where y > 0, else 0 (the ReLU gradient given the ReLU's output y).
+func maskPositive[T opFloat](y, dy, dz []T) {
+	parallelRange(len(y), 1, func(lo, hi int) {
+		switch yy := any(y[lo:hi]).(type) {
+		case []float32:
+			dyr, dzr := any(dy[lo:hi]).([]float32), any(dz[lo:hi]).([]float32)
+			dyr, dzr = dyr[:len(yy)], dzr[:len(yy)]
+			for i, v := range yy {
+				x := int32(math.Float32bits(v))
+				// (-x) &^ x has its sign bit set exactly when x > 0 as an integer, i.e. v > 0 (the
+				// smallest int32, -0.0, is its own negation and comes out clear).
+				m := uint32((-x &^ x) >> 31)
+				dzr[i] = math.Float32frombits(math.Float32bits(dyr[i]) & m)
+			}
+		case []float64:
+			dyr, dzr := any(dy[lo:hi]).([]float64), any(dz[lo:hi]).([]float64)
+			dyr, dzr = dyr[:len(yy)], dzr[:len(yy)]
+			for i, v := range yy {
+				x := int64(math.Float64bits(v))
+				m := uint64((-x &^ x) >> 63)
+				dzr[i] = math.Float64frombits(math.Float64bits(dyr[i]) & m)
+			}
+		}
+	})
+}
+
+// applyMask sets out = in*scale where mask, else 0.
+func applyMask[T opFloat](mask []bool, scale float64, in, out []T) {
+	in, out = in[:len(mask)], out[:len(mask)]
+	switch o := any(out).(type) {
+	case []float32:
+		x, s := any(in).([]float32), float32(scale)
+		for i, keep := range mask {
+			m := -uint32(b2u(keep))
+			o[i] = math.Float32frombits(math.Float32bits(x[i]*s) & m)
+		}
+	case []float64:
+		x := any(in).([]float64)
+		for i, keep := range mask {
+			m := -uint64(b2u(keep))
+			o[i] = math.Float64frombits(math.Float64bits(x[i]*scale) & m)
+		}
+	}
+}
+
+// b2u is 1 for true and 0 for false; the compiler turns it into a byte load, without a branch.
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
