@@ -7,7 +7,7 @@
 //
 //   - "embedded" (the default when Source is ""): a stratified subset of Fashion-MNIST (700 training and
 //     100 test images per class) compiled into the binary with go:embed; see embedded/README.md for its
-//     provenance and licence and internal/mkembed for the program that builds it. Config.Path must be
+//     provenance and licence and cmd/internal/tools/mkembed for the program that builds it. Config.Path must be
 //     empty: a path with this source almost always means data.source was forgotten.
 //   - "fashion-mnist": the full IDX files (60,000 train / 10,000 test) in Config.Path, by default
 //     /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist). Plain or gzipped files.

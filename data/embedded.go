@@ -7,7 +7,7 @@ import (
 	"io"
 )
 
-// embeddedAsset is a stratified Fashion-MNIST subset built by internal/mkembed: one gzip stream of four
+// embeddedAsset is a stratified Fashion-MNIST subset built by cmd/internal/tools/mkembed: one gzip stream of four
 // concatenated IDX files (train images, train labels, test images, test labels), 700 training and 100
 // test images per class, 28x28. Provenance and licence: embedded/README.md.
 //

@@ -16,7 +16,7 @@ import (
 // aux heads on 3-channel inputs and 5 classes, at the three shapes the performance issue tracks. It
 // reports images/second, achieved GFLOP/s (3 x multiply-adds x 2 per image, the convention of the PyTorch
 // reference bench) and the process's peak RSS, and logs the BLAS in use. INCEPTIONLAB_BLAS=gonum measures
-// the pure-Go fallback (see blas.go); cmd/benchcmp runs these against PyTorch and prints the ratios.
+// the pure-Go fallback (see blas.go); cmd/internal/tools/benchcmp runs these against PyTorch and prints the ratios.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range []struct{ size, batch int }{{224, 16}, {64, 64}, {32, 128}} {
 		b.Run(fmt.Sprintf("%dx%d", c.size, c.batch), func(b *testing.B) {

@@ -9,11 +9,11 @@
 //
 // Regenerate the committed asset from the repository root with:
 //
-//	go run ./data/internal/mkembed
+//	go run ./cmd/internal/tools/mkembed
 //
 // which is the same as
 //
-//	go run ./data/internal/mkembed -src /usr/share/datasets/fashion-mnist -train 700 -test 100 \
+//	go run ./cmd/internal/tools/mkembed -src /usr/share/datasets/fashion-mnist -train 700 -test 100 \
 //	    -out data/embedded/fashion_subset.idx.gz
 //
 // mkembed refuses to write an asset larger than -max-bytes (default 5 MB).

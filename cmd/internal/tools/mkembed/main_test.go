@@ -124,7 +124,7 @@ func TestCommittedAssetIsReproducible(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data.DefaultFashionMNISTPath, "train-images-idx3-ubyte.gz")); err != nil {
 		t.Skipf("Fashion-MNIST not installed in %s: apt-get install dataset-fashion-mnist", data.DefaultFashionMNISTPath)
 	}
-	committed, err := os.ReadFile(filepath.Join("..", "..", "embedded", "fashion_subset.idx.gz"))
+	committed, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "data", "embedded", "fashion_subset.idx.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +133,6 @@ func TestCommittedAssetIsReproducible(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(gunzip(t, committed), rebuilt.Bytes()) {
-		t.Error("committed asset differs from `go run ./data/internal/mkembed` output; regenerate it")
+		t.Error("committed asset differs from `go run ./cmd/internal/tools/mkembed` output; regenerate it")
 	}
 }
