@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"inceptionlab/model"
+	"inceptionlab/model/arch"
 )
 
 // Verify is what a checkpoint must match before it is used; zero fields are not checked.
@@ -24,7 +25,7 @@ type Verify struct {
 	// checkpoint's run_id metadata must be one of them.
 	RunIDs []string
 	// Spec is the architecture the trial's config gives; the checkpoint's network must be exactly it.
-	Spec *model.Spec
+	Spec *arch.Spec
 }
 
 // LoadVerified loads a checkpoint after checking it against v. Errors name the file and the check that
@@ -70,7 +71,7 @@ func describeRuns(ids []string) string {
 	return fmt.Sprintf("this trial's run %.8s or a run it resumed from", ids[0])
 }
 
-func describeSpec(s model.Spec) string {
+func describeSpec(s arch.Spec) string {
 	return fmt.Sprintf("width %g, %d blocks, %d classes, %dx%dx%d input, aux %t", s.Width, len(s.Blocks), s.NumClasses,
 		s.InChannels, s.ImageSize, s.ImageSize, s.Aux.Enabled)
 }

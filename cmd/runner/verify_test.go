@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"inceptionlab/model"
+	"inceptionlab/model/arch"
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
 )
 
 // rewrite replaces a checkpoint by change(its net, its runner metadata).
-func rewrite(t *testing.T, path string, change func(spec *model.Spec, meta map[string]string)) {
+func rewrite(t *testing.T, path string, change func(spec *arch.Spec, meta map[string]string)) {
 	t.Helper()
 	net, meta, err := model.Load(path)
 	if err != nil {
@@ -41,11 +42,11 @@ func rewrite(t *testing.T, path string, change func(spec *model.Spec, meta map[s
 func TestResumeRejectsForeignCheckpoint(t *testing.T) {
 	cases := []struct {
 		name   string
-		change func(*model.Spec, map[string]string)
+		change func(*arch.Spec, map[string]string)
 		want   string
 	}{
-		{"other architecture", func(s *model.Spec, _ map[string]string) { s.Width *= 2 }, "architecture"},
-		{"other run", func(_ *model.Spec, m map[string]string) { m[runner.MetaRunID] = "not-a-run-of-this-trial" }, "run id"},
+		{"other architecture", func(s *arch.Spec, _ map[string]string) { s.Width *= 2 }, "architecture"},
+		{"other run", func(_ *arch.Spec, m map[string]string) { m[runner.MetaRunID] = "not-a-run-of-this-trial" }, "run id"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
