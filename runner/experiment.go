@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -122,6 +123,12 @@ func Run(ctx context.Context, exp *experiments.Experiment, rec Recorder, opts Op
 		go func(i int, t experiments.Trial) {
 			defer wg.Done()
 			defer func() { <-sem }()
+			defer func() { // tr.run recovers panics itself; this keeps a sibling trial alive if that fails
+				if p := recover(); p != nil {
+					results[i] = Result{Index: t.Index, Trial: t.Name, Hash: t.Hash, Status: StatusFailed,
+						Err: fmt.Errorf("runner: trial %q panicked: %v", t.Name, p), TestTop1: nan()}
+				}
+			}()
 			tr := &trial{t: t, cfg: t.Config, dir: TrialDir(opts.OutDir, exp.Name, t), rec: rec, prog: opts.Progress,
 				now: opts.Now, index: i, total: len(trials), afterEpoch: opts.AfterEpoch}
 			results[i] = tr.run(ctx, exp.Name, opts)
@@ -185,7 +192,7 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 		return res
 	}
 	tr.prog.TrialStart(tr.t.Name, tr.index, tr.total)
-	p, prepErr := tr.prepare(ctx, prevID)
+	p, prepErr := tr.safePrepare(ctx, prevID)
 	info := RunInfo{Experiment: experiment, Trial: tr.t.Name, ConfigText: tr.t.Resolved, ConfigHash: tr.t.Hash,
 		Seed: tr.cfg.Seed, Params: tr.cfg.Flatten(), Threads: runtime.GOMAXPROCS(0)}
 	if p != nil {
@@ -255,4 +262,26 @@ func (tr *trial) busy(res Result, err error) Result {
 	res.Status, res.Err = StatusBusy, err
 	tr.prog.Note(tr.t.Name, "skipped: "+err.Error())
 	return res
+}
+
+// safePrepare is prepare with a panic (an allocation the size checks did not foresee, a bug) turned into
+// an error, so the trial is recorded FAILED and a sibling trial under -j keeps running. The error is one
+// line; the stack goes with it into the run's error field.
+func (tr *trial) safePrepare(ctx context.Context, prevID string) (p *prepared, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p, err = nil, &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	return tr.prepare(ctx, prevID)
+}
+
+// panicError is a recovered panic: Error is one line for the user, Stack the trace for the record.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("runner: preparing the trial panicked: %v", e.value)
 }

@@ -13,6 +13,7 @@ import (
 
 	"inceptionlab/data"
 	"inceptionlab/experiments"
+	"inceptionlab/internal/fault"
 	"inceptionlab/model"
 )
 
@@ -75,6 +76,7 @@ type prepared struct {
 // prepare loads the data and builds (or restores) the network. prevID is the newest earlier run of the
 // trial ("" if none): a checkpoint to resume must have been written by it or a run it resumed from.
 func (tr *trial) prepare(ctx context.Context, prevID string) (*prepared, error) {
+	fault.Point(fault.TrialStart)
 	cfg := tr.cfg
 	splits, err := data.Load(DataConfig(cfg))
 	if err != nil {
@@ -99,6 +101,9 @@ func (tr *trial) prepare(ctx context.Context, prevID string) (*prepared, error) 
 	p.meta = map[string]string{MetaConfigHash: tr.t.Hash, MetaClasses: string(classes), MetaMean: string(mean), MetaStd: string(std)}
 
 	spec := ModelSpec(cfg, len(splits.Classes))
+	if err := CheckSize(spec, cfg.Train.BatchSize); err != nil {
+		return nil, err
+	}
 	last := filepath.Join(tr.dir, LastCheckpoint)
 	if _, err := os.Stat(last); err == nil {
 		// Resume only from a checkpoint of this trial's architecture written by this trial's runs: the
@@ -171,6 +176,7 @@ func (tr *trial) body(ctx context.Context, run RunRecorder, p *prepared) error {
 		if err := p.net.SaveTraining(last, tr.meta(p, run, epoch)); err != nil {
 			return err
 		}
+		fault.Point(fault.AfterCheckpoint)
 		if err := run.LogEpoch(ctx, ep); err != nil {
 			return err
 		}

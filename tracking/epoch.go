@@ -66,6 +66,9 @@ func (r *Run) LogEpoch(ctx context.Context, e Epoch) error {
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE runs SET epochs = epochs + 1, heartbeat_ms = ? WHERE id = ?`, now, r.ID)
 		}
+		if err == nil && s.fault != nil {
+			s.fault(FaultEpochTransaction)
+		}
 		return err
 	})
 	return s.wrap("log epoch of run "+r.ID, err)

@@ -40,7 +40,15 @@ type Options struct {
 	// NewID generates run ids (default: a random version 4 UUID). Tests set
 	// it to get stable output.
 	NewID func() string
+	// Fault, when set, is called at named points inside write transactions
+	// (FaultEpochTransaction: the epoch's rows are written, the commit is
+	// next), so crash tests can kill the process there. nil in production.
+	Fault func(point string)
 }
+
+// FaultEpochTransaction is the Options.Fault point inside LogEpoch's
+// transaction, before its commit.
+const FaultEpochTransaction = "epoch.transaction"
 
 // Store is an open run database. Its methods are safe for concurrent use;
 // they share one connection, so writes from one process never contend with
@@ -53,6 +61,7 @@ type Store struct {
 	readOnly   bool
 	host       string
 	newID      func() string
+	fault      func(point string)
 }
 
 // Open opens (creating if needed, unless ReadOnly) the run database at path,
@@ -98,7 +107,7 @@ func Open(path string, opts Options) (*Store, error) {
 	db.SetConnMaxIdleTime(0)
 	host, _ := os.Hostname()
 	s := &Store{db: db, path: path, now: opts.Now, staleAfter: opts.StaleAfter, readOnly: opts.ReadOnly, host: host,
-		newID: opts.NewID}
+		newID: opts.NewID, fault: opts.Fault}
 	ctx := context.Background()
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

@@ -36,6 +36,7 @@ import (
 
 	"inceptionlab/cmd/internal/wire"
 	"inceptionlab/experiments"
+	"inceptionlab/internal/fault"
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
 )
@@ -232,7 +233,7 @@ func openStore(path string) (*tracking.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("creating the database folder: %w", err)
 	}
-	return tracking.Open(path, tracking.Options{})
+	return tracking.Open(path, tracking.Options{Fault: fault.Point})
 }
 
 // listTrials prints the expanded sweep in its stable order.

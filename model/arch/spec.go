@@ -8,6 +8,7 @@ package arch
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -94,8 +95,29 @@ func (s Spec) Scale(c int) int {
 	return v
 }
 
+// Size limits. They keep every count of the plan (parameters, multiply-adds, activations) far inside
+// int64, so no combination of valid fields can overflow: a layer has at most MaxChannels outputs, four
+// concatenated branches at most 4*MaxChannels, and spatial maps at most MaxImageSize squared.
+const (
+	MaxChannels  = 1 << 15 // channels of one convolution or dense layer after the width multiplier
+	MaxImageSize = 1024    // input side in pixels
+	MaxClasses   = 1 << 20
+)
+
+// baseChannels are the channel counts the width multiplier scales besides the blocks' (stem, aux head).
+var baseChannels = []int{64, 192, 128, 1024}
+
 // Validate reports the first structural problem of the spec.
 func (s Spec) Validate() error {
+	switch {
+	case s.ImageSize > MaxImageSize:
+		return fmt.Errorf("model: image_size must be <= %d, got %d", MaxImageSize, s.ImageSize)
+	case s.NumClasses > MaxClasses:
+		return fmt.Errorf("model: num_classes must be <= %d, got %d", MaxClasses, s.NumClasses)
+	}
+	if err := s.checkWidth(); err != nil {
+		return err
+	}
 	switch {
 	case s.InChannels != 1 && s.InChannels != 3:
 		return fmt.Errorf("model: in_channels must be 1 or 3, got %d", s.InChannels)
@@ -164,4 +186,50 @@ func SamePad(n, k, s int) (out, before, after int) {
 		total = 0
 	}
 	return out, total / 2, total - total/2
+}
+
+// checkWidth rejects a width multiplier (or channel table) that makes a layer wider than MaxChannels,
+// before Scale converts the product to an int (a float beyond int64 converts to garbage).
+func (s Spec) checkWidth() error {
+	if s.Width == 0 || s.Width == 1 {
+		s.Width = 1
+	}
+	if math.IsNaN(s.Width) {
+		return fmt.Errorf("model: width must be a number, got %g", s.Width)
+	}
+	check := func(what string, c int) error {
+		if v := float64(c) * s.Width; v > MaxChannels {
+			return fmt.Errorf("model: width %g makes %s %.4g channels wide; at most %d channels per layer are allowed (largest width for this table: %.4g)",
+				s.Width, what, v, MaxChannels, MaxChannels/float64(s.maxBase()))
+		}
+		return nil
+	}
+	for _, c := range baseChannels {
+		if err := check("the stem/aux layer of "+strconv.Itoa(c), c); err != nil {
+			return err
+		}
+	}
+	for i, b := range s.Blocks {
+		for j, c := range []int{b.Ch1x1, b.Ch3x3Red, b.Ch3x3, b.Ch5x5Red, b.Ch5x5, b.PoolProj} {
+			if c > MaxChannels {
+				return fmt.Errorf("model: blocks[%d] (%s): %s must be <= %d, got %d", i, b.Name, BlockFields[j], MaxChannels, c)
+			}
+			if err := check(fmt.Sprintf("blocks[%d] (%s) %s", i, b.Name, BlockFields[j]), c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// maxBase is the widest channel count the width multiplier scales.
+func (s Spec) maxBase() int {
+	m := 1
+	for _, c := range baseChannels {
+		m = max(m, c)
+	}
+	for _, b := range s.Blocks {
+		m = max(m, b.Ch1x1, b.Ch3x3Red, b.Ch3x3, b.Ch5x5Red, b.Ch5x5, b.PoolProj)
+	}
+	return m
 }

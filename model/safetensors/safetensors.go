@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"inceptionlab/internal/fault"
 )
 
 // Tensor is a named float32 array in row-major (C) order, the unit of a safetensors checkpoint.
@@ -62,6 +64,7 @@ func WriteSafetensors(path string, ts []Tensor, meta map[string]string) error {
 	if err := writeBody(f, header, ts); err != nil {
 		return fmt.Errorf("model: writing %s: %w", path, err)
 	}
+	fault.Point(fault.CheckpointWrite)
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("model: writing %s: %w", path, err)
 	}
