@@ -27,6 +27,7 @@ type Config struct {
 	Channels    int       // data.channels: 1 or 3
 	ValFraction float64   // data.split.val: fraction of training data held out, in [0, 1)
 	HFlip       bool      // data.augment.hflip: random horizontal flips of training batches
+	CropPad     int       // data.augment.crop_pad: random crops after zero padding by this many pixels, 0 = off
 	Mean, Std   []float64 // data.normalize.mean/std: len 0 (default 0.5), 1 or Channels; [0,1] units
 	SkipBad     bool      // data.skip_bad: skip unreadable files in class folders instead of failing
 	Limit       int       // data.limit: max training images per class (0 = all), first in source order
@@ -73,6 +74,9 @@ func (c Config) normalized() (Config, error) {
 	}
 	if c.Std, err = normVector("data.normalize.std", c.Std, c.Channels, true); err != nil {
 		return c, err
+	}
+	if c.CropPad < 0 || c.CropPad > c.ImageSize/2 {
+		return c, &ConfigError{Field: "data.augment.crop_pad", Value: c.CropPad, Reason: "must be in [0, data.image_size/2] (0 = off)"}
 	}
 	if c.Limit < 0 {
 		return c, &ConfigError{Field: "data.limit", Value: c.Limit, Reason: "must be >= 0 (0 = all)"}

@@ -23,6 +23,7 @@ type Subset struct {
 	members []int // indices into st, ascending (source order)
 	tf      *transform
 	hflip   bool
+	cropPad int
 }
 
 // Name returns "train", "val" or "test".
@@ -44,7 +45,10 @@ func (s *Subset) Dims() (c, h, w int) { return s.tf.channels, s.tf.size, s.tf.si
 // Fill writes images idx[k] into x[k*C*H*W : (k+1)*C*H*W] as normalized float32 in NCHW order and
 // their labels into y[k]. x and y may be longer than needed; the rest is left untouched. A non-nil rng
 // enables training augmentation: with Config.HFlip each image is mirrored left-right with probability
-// 1/2 (exactly one rng draw per image). rng == nil means no augmentation (evaluation).
+// 1/2 (exactly one rng draw per image); with Config.CropPad = P > 0 the (possibly mirrored) image is
+// then padded with P black pixels on every side and a window of the original size is cut at offset
+// (dx, dy), each in [0, 2P], from one more draw v per image: dx = v mod (2P+1), dy = (v div (2P+1))
+// mod (2P+1). rng == nil means no augmentation (evaluation).
 func (s *Subset) Fill(idx []int, x []float32, y []int, rng *rand.Rand) error {
 	c, h, w := s.Dims()
 	per := c * h * w
@@ -60,16 +64,56 @@ func (s *Subset) Fill(idx []int, x []float32, y []int, rng *rand.Rand) error {
 			return fmt.Errorf("data: %s.Fill: idx[%d] = %d out of range [0, %d)", s.name, k, i, len(s.members))
 		}
 	}
+	var scratch []uint8
 	for k, i := range idx {
 		flip := false
 		if rng != nil && s.hflip {
 			flip = rng.Uint64()&1 == 1
 		}
 		m := s.members[i]
-		s.tf.write(s.st.imgs[m], x[k*per:(k+1)*per], flip)
+		img := s.st.imgs[m]
+		if rng != nil && s.cropPad > 0 {
+			n := uint64(2*s.cropPad + 1)
+			v := rng.Uint64()
+			if scratch == nil {
+				scratch = make([]uint8, len(img))
+			}
+			img = padCrop(scratch[:len(img)], img, s.st.size, s.cropPad, int(v%n), int(v/n%n), flip)
+			flip = false
+		}
+		s.tf.write(img, x[k*per:(k+1)*per], flip)
 		y[k] = int(s.st.labels[m])
 	}
 	return nil
+}
+
+// padCrop writes into dst (len(img)) the size x size window at offset (dx, dy) of img (planes of
+// size x size, mirrored left-right first when flip) padded with pad zero pixels on every side.
+func padCrop(dst, img []uint8, size, pad, dx, dy int, flip bool) []uint8 {
+	plane := size * size
+	for c := 0; c < len(img)/plane; c++ {
+		src, out := img[c*plane:(c+1)*plane], dst[c*plane:(c+1)*plane]
+		for y := range size {
+			sy := y + dy - pad
+			row := out[y*size : (y+1)*size]
+			if sy < 0 || sy >= size {
+				clear(row)
+				continue
+			}
+			for x := range row {
+				sx := x + dx - pad
+				switch {
+				case sx < 0 || sx >= size:
+					row[x] = 0
+				case flip:
+					row[x] = src[sy*size+size-1-sx]
+				default:
+					row[x] = src[sy*size+sx]
+				}
+			}
+		}
+	}
+	return dst
 }
 
 // Shuffled returns a random permutation of 0..Len()-1 drawn from rng, the per-epoch batch order; the

@@ -26,6 +26,9 @@
 //	data.channels               1 or 3, default 3
 //	data.split.val              validation fraction of the training data, in (0,1), default 0.1
 //	data.augment.hflip          random horizontal flips, default false
+//	data.augment.crop_pad       random crops: pad every side with this many black pixels, then
+//	                            cut an image_size window at a random offset; 0 (default) = off,
+//	                            at most image_size/2; 4 is the usual recipe at 28-32 px
 //	data.normalize.mean/std     (x/255 - mean)/std in [0,1] units; one value or one per channel;
 //	                            default mean [0.5], std [0.5]; std > 0
 //	data.skip_bad               skip unreadable images instead of failing, default false
@@ -43,8 +46,38 @@
 //	model.aux.after             block names the heads follow, default [4a, 4d]; checked
 //	                            against the channel table when model.aux.enabled is true
 //	model.aux.dropout           in [0,1), default 0.5
-//	train.optimizer             adam (the only value today)
-//	train.lr                    > 0, default 3e-4
+//	train.optimizer             adam (default; Keras' form, epsilon 1e-7) | adamw (Adam with
+//	                            decoupled weight decay) | sgd (PyTorch's SGD with momentum)
+//	train.lr                    > 0, default 3e-4; the base rate the schedule scales (the peak
+//	                            of onecycle)
+//	train.momentum              sgd: in [0,1), default 0.9 (ignored by adam and adamw)
+//	train.nesterov              sgd: Nesterov momentum, default false; needs momentum > 0
+//	train.weight_decay          >= 0, default 0: sgd adds wd*w to the gradient (L2), adamw
+//	                            shrinks w by lr*wd before each update; an error with adam
+//	train.label_smoothing       in [0,1), default 0: training targets (1-eps)*onehot + eps/K for
+//	                            every head (validation and test losses stay plain cross-entropy)
+//	train.schedule.type         constant (default) | step | cosine | onecycle; steps are counted
+//	                            from 0 over the whole run, s = epoch*batches + batch:
+//	                            step: lr * factor^floor(epoch/every) (epochs from 0);
+//	                            cosine: min_lr + (lr-min_lr)*(1+cos(pi*t/T))/2 over the steps
+//	                            after warm-up; onecycle: torch.optim.lr_scheduler.OneCycleLR
+//	                            (cosine up from lr/div_factor to lr over pct_start of the steps,
+//	                            then down to lr/div_factor/final_div_factor)
+//	train.schedule.every        step: epochs between decays, >= 1, default 8 (the paper)
+//	train.schedule.factor       step: multiplier per decay in (0,1], default 0.96 (the paper's 4%)
+//	train.schedule.warmup_epochs linear warm-up over this many epochs (may be fractional; the rate
+//	                            of step s < W steps is multiplied by (s+1)/W), default 0; with
+//	                            constant, step and cosine; in [0, train.epochs]
+//	train.schedule.min_lr       cosine: the final rate, in [0, train.lr), default 0
+//	train.schedule.pct_start    onecycle: fraction of the steps rising, in (0,1), default 0.3
+//	train.schedule.div_factor   onecycle: >= 1, default 25
+//	train.schedule.final_div_factor onecycle: >= 1, default 1e4
+//	train.ema.decay             in [0,1), default 0 = off: keep an exponential moving average
+//	                            (Polyak averaging) of the weights, avg -= (1-d_t)*(avg - w) after
+//	                            every step with d_t = min(decay, (1+t)/(10+t)) (TensorFlow's
+//	                            ExponentialMovingAverage with num_updates); the average is
+//	                            validated every epoch beside the raw weights, chooses the best
+//	                            checkpoint and early stopping, and is what best.safetensors holds
 //	train.batch_size            > 0, default 32
 //	train.epochs                > 0, default 10
 //	train.early_stop.patience   epochs without a lower validation loss before stopping, 0 (default) = off

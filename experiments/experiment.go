@@ -38,7 +38,8 @@ type Split struct {
 
 // Augment lists the training-time augmentations.
 type Augment struct {
-	HFlip bool `yaml:"hflip"`
+	HFlip   bool `yaml:"hflip"`
+	CropPad int  `yaml:"crop_pad"` // random crop after zero padding by this many pixels per side, 0 = off
 }
 
 // Normalize maps pixels to (x/255 - Mean)/Std; one value or one per channel.
@@ -102,12 +103,36 @@ type Aux struct {
 
 // Train configures optimisation.
 type Train struct {
-	Optimizer string    `yaml:"optimizer"`
-	LR        float64   `yaml:"lr"`
-	BatchSize int       `yaml:"batch_size"`
-	Epochs    int       `yaml:"epochs"`
-	EarlyStop EarlyStop `yaml:"early_stop"`
-	Threads   int       `yaml:"threads"` // 0 = all cores
+	Optimizer      string    `yaml:"optimizer"`
+	LR             float64   `yaml:"lr"`
+	Momentum       float64   `yaml:"momentum"`     // sgd only
+	Nesterov       bool      `yaml:"nesterov"`     // sgd only
+	WeightDecay    float64   `yaml:"weight_decay"` // sgd: L2 in the gradient; adamw: decoupled
+	LabelSmoothing float64   `yaml:"label_smoothing"`
+	Schedule       Schedule  `yaml:"schedule"`
+	EMA            EMA       `yaml:"ema"`
+	BatchSize      int       `yaml:"batch_size"`
+	Epochs         int       `yaml:"epochs"`
+	EarlyStop      EarlyStop `yaml:"early_stop"`
+	Threads        int       `yaml:"threads"` // 0 = all cores
+}
+
+// Schedule is the learning-rate schedule: the rate of every optimizer step as a function of the
+// step number (see the package documentation for the formulas).
+type Schedule struct {
+	Type           string  `yaml:"type"`             // constant | step | cosine | onecycle
+	Every          int     `yaml:"every"`            // step: epochs between decays
+	Factor         float64 `yaml:"factor"`           // step: multiplier per decay
+	WarmupEpochs   float64 `yaml:"warmup_epochs"`    // linear warm-up (constant, step, cosine)
+	MinLR          float64 `yaml:"min_lr"`           // cosine: final rate
+	PctStart       float64 `yaml:"pct_start"`        // onecycle: fraction of steps rising
+	DivFactor      float64 `yaml:"div_factor"`       // onecycle: initial rate = lr/div_factor
+	FinalDivFactor float64 `yaml:"final_div_factor"` // onecycle: final rate = initial/final_div_factor
+}
+
+// EMA keeps an exponential moving average (Polyak averaging) of the weights.
+type EMA struct {
+	Decay float64 `yaml:"decay"` // 0 = off
 }
 
 // EarlyStop stops training when the validation loss has not improved for Patience epochs.
@@ -119,7 +144,8 @@ type EarlyStop struct {
 var (
 	Sources    = []string{"embedded", "fashion-mnist", "folder"}
 	Inits      = []string{"glorot_uniform", "he_normal"}
-	Optimizers = []string{"adam"}
+	Optimizers = []string{"adam", "adamw", "sgd"}
+	Schedules  = []string{"constant", "step", "cosine", "onecycle"}
 )
 
 // DefaultFashionMNISTPath is data.path's default when data.source is fashion-mnist (where the
@@ -161,8 +187,9 @@ func Default() *Experiment {
 			Aux:       Aux{Enabled: true, Weight: 0.3, After: []string{"4a", "4d"}, Dropout: 0.5},
 			Dropout:   0.4,
 		},
-		Train: Train{Optimizer: "adam", LR: 3e-4, BatchSize: 32, Epochs: 10},
-		auto:  map[string]bool{"data.image_size": true, "data.path": true},
+		Train: Train{Optimizer: "adam", LR: 3e-4, Momentum: 0.9, BatchSize: 32, Epochs: 10,
+			Schedule: Schedule{Type: "constant", Every: 8, Factor: 0.96, PctStart: 0.3, DivFactor: 25, FinalDivFactor: 1e4}},
+		auto: map[string]bool{"data.image_size": true, "data.path": true},
 	}
 }
 

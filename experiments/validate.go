@@ -69,6 +69,9 @@ func (e *Experiment) validateData(v *errorList) {
 	atLeast(v, "data.limit", d.Limit, 0, " (0 = all)")
 	atLeast(v, "data.test_limit", d.TestLimit, 0, " (0 = all)")
 	atLeast(v, "data.workers", d.Workers, 0, " (0 = all cores)")
+	if d.Augment.CropPad < 0 || d.Augment.CropPad > d.ImageSize/2 {
+		v.add("data.augment.crop_pad", ErrValue, "must be in [0, %d] (at most half of data.image_size; 0 = off), got %d", d.ImageSize/2, d.Augment.CropPad)
+	}
 }
 
 func normVector(v *errorList, key string, xs []float64, channels int, positive bool) {
@@ -153,6 +156,44 @@ func (e *Experiment) validateTrain(v *errorList) {
 	oneOf(v, "train.optimizer", t.Optimizer, Optimizers)
 	if !(t.LR > 0 && !math.IsInf(t.LR, 0)) {
 		v.add("train.lr", ErrValue, "must be > 0, got %s", formatFloat(t.LR))
+	}
+	halfOpenUnit(v, "train.momentum", t.Momentum)
+	switch t.Optimizer {
+	case "sgd":
+		if t.Nesterov && t.Momentum == 0 {
+			v.add("train.nesterov", ErrValue, "needs train.momentum > 0, got nesterov true with momentum 0")
+		}
+	case "adam":
+		if t.WeightDecay != 0 {
+			v.add("train.weight_decay", ErrValue, "adam has no weight decay; use optimizer adamw (decoupled) or sgd (L2), got %s", formatFloat(t.WeightDecay))
+		}
+	}
+	if !(t.WeightDecay >= 0 && !math.IsInf(t.WeightDecay, 0)) {
+		v.add("train.weight_decay", ErrValue, "must be >= 0, got %s", formatFloat(t.WeightDecay))
+	}
+	halfOpenUnit(v, "train.label_smoothing", t.LabelSmoothing)
+	halfOpenUnit(v, "train.ema.decay", t.EMA.Decay)
+	s := t.Schedule
+	oneOf(v, "train.schedule.type", s.Type, Schedules)
+	atLeast(v, "train.schedule.every", s.Every, 1, "")
+	if !(s.Factor > 0 && s.Factor <= 1) {
+		v.add("train.schedule.factor", ErrValue, "must be in (0, 1] (the multiplier per decay; 0.96 = 4%% less), got %s", formatFloat(s.Factor))
+	}
+	if !(s.WarmupEpochs >= 0 && s.WarmupEpochs <= float64(t.Epochs)) {
+		v.add("train.schedule.warmup_epochs", ErrValue, "must be in [0, train.epochs = %d], got %s", t.Epochs, formatFloat(s.WarmupEpochs))
+	}
+	if s.Type == "onecycle" && s.WarmupEpochs != 0 {
+		v.add("train.schedule.warmup_epochs", ErrValue, "must be 0 with type onecycle (it warms up over pct_start), got %s", formatFloat(s.WarmupEpochs))
+	}
+	if s.MinLR < 0 || math.IsNaN(s.MinLR) || (s.MinLR > 0 && t.LR > 0 && s.MinLR >= t.LR) {
+		v.add("train.schedule.min_lr", ErrValue, "must be in [0, train.lr = %s), got %s", formatFloat(t.LR), formatFloat(s.MinLR))
+	}
+	openUnit(v, "train.schedule.pct_start", s.PctStart)
+	if !(s.DivFactor >= 1 && !math.IsInf(s.DivFactor, 0)) {
+		v.add("train.schedule.div_factor", ErrValue, "must be >= 1, got %s", formatFloat(s.DivFactor))
+	}
+	if !(s.FinalDivFactor >= 1 && !math.IsInf(s.FinalDivFactor, 0)) {
+		v.add("train.schedule.final_div_factor", ErrValue, "must be >= 1, got %s", formatFloat(s.FinalDivFactor))
 	}
 	atLeast(v, "train.batch_size", t.BatchSize, 1, "")
 	atLeast(v, "train.epochs", t.Epochs, 1, "")

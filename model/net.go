@@ -24,7 +24,9 @@ type Net struct {
 	plan   *arch.Plan
 	infos  []arch.ParamInfo
 	values []*tensor.Dense // parameter storage, ParamInfos order
-	adam   *optim.Adam
+	opt    optimizer
+	opts   TrainOptions
+	ema    [][]float32 // moving average of values (nil = off)
 	seed   uint64
 
 	train map[int]*graph
@@ -86,7 +88,8 @@ func newNet(plan *arch.Plan, params []safetensors.Tensor, seed uint64) (*Net, er
 		data := slices.Clone(byName[pi.Name].Data)
 		n.values = append(n.values, tensor.New(tensor.WithShape(pi.Shape...), tensor.WithBacking(data)))
 	}
-	n.adam = optim.NewAdam(n.infos)
+	n.opt = adamOpt{optim.NewAdam(n.infos)}
+	n.opts.Optimizer = OptAdam
 	return n, nil
 }
 
@@ -121,7 +124,7 @@ func (n *Net) SetParams(ts []safetensors.Tensor) error {
 }
 
 // Step is the number of optimizer steps taken so far.
-func (n *Net) Step() int64 { return n.adam.T }
+func (n *Net) Step() int64 { return n.opt.steps() }
 
 // GraphParamCount compiles the training graph for batch 1 (if needed) and counts the elements of its
 // parameter nodes: the number that must equal Plan.TotalParams(true).
@@ -138,7 +141,8 @@ func (n *Net) GraphParamCount() (int64, error) {
 }
 
 // TrainStep runs forward and backward on one batch (x in NCHW order, len(labels) images) and applies one
-// Adam step with learning rate lr.
+// optimizer step with learning rate lr (Adam unless Configure chose another), then updates the weight
+// average when there is one.
 func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, error) {
 	batch := len(labels)
 	g, err := n.graph(batch, true)
@@ -149,7 +153,7 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 		return StepResult{}, err
 	}
 	// Dropout masks depend only on (seed, step): a resumed run draws the same masks as an uninterrupted one.
-	n.dropSrc.Seed(n.seed, uint64(n.adam.T+1))
+	n.dropSrc.Seed(n.seed, uint64(n.opt.steps()+1))
 	defer g.vm.Reset()
 	if err := g.vm.RunAll(); err != nil {
 		return StepResult{}, fmt.Errorf("model: training step: %w", err)
@@ -159,7 +163,7 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 		res.AuxLosses = append(res.AuxLosses, scalar(l.Value()))
 	}
 	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
-		return res, fmt.Errorf("model: training step %d: loss is %v (diverged; try a lower train.lr)", n.adam.T+1, res.Loss)
+		return res, fmt.Errorf("model: training step %d: loss is %v (diverged; try a lower train.lr)", n.opt.steps()+1, res.Loss)
 	}
 	res.Correct, res.Correct5 = TopK(g.logits.Value().Data().([]float32), labels, n.plan.Spec.NumClasses)
 	grads := make([][]float32, len(g.params))
@@ -170,7 +174,8 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 		}
 		grads[i] = gv.Data().([]float32)
 	}
-	n.adam.Update(lr, n.values, grads)
+	n.opt.update(lr, n.values, grads)
+	n.updateEMA(n.opt.steps())
 	return res, nil
 }
 
@@ -357,7 +362,7 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 	gr.yT = tensor.New(tensor.WithShape(batch), tensor.Of(tensor.Float32))
 	y := G.NewTensor(gr.g, tensor.Float32, 1, G.WithShape(batch), G.WithName("labels"), G.WithValue(gr.yT))
 	for _, h := range plan.Heads {
-		ce, err := ops.SoftmaxCrossEntropy(nodes[h.Layer], y)
+		ce, err := ops.SmoothedCrossEntropy(nodes[h.Layer], y, n.opts.LabelSmoothing)
 		if err != nil {
 			return nil, fmt.Errorf("model: loss of head %s: %w", h.Name, err)
 		}

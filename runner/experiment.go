@@ -243,7 +243,7 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 		res.Epochs = len(p.history)
 		best, _, _ := bestSoFar(p.history)
 		for _, e := range p.history {
-			if e.ValTop1 == best {
+			if e.selected().Top1 == best {
 				res.BestValTop1, res.BestEpoch = best, e.Epoch
 				break
 			}

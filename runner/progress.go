@@ -63,15 +63,20 @@ func (p *Progress) Batch(name string, epoch, epochs, batch, batches int, elapsed
 	p.live = true
 }
 
-// Epoch prints one line per finished epoch.
+// Epoch prints one line per finished epoch: losses and accuracies, the validation of the weight
+// average when there is one, the learning rate of the epoch's last step, speed and time.
 func (p *Progress) Epoch(name string, e Epoch, epochs int) {
 	if !p.active() {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.printf("%s  epoch %d/%d  train loss %.4f top-1 %.2f%%  val loss %.4f top-1 %.2f%% top-5 %.2f%%  %.1f img/s  %.1fs\n",
-		name, e.Epoch, epochs, e.TrainLoss, 100*e.TrainTop1, e.ValLoss, 100*e.ValTop1, 100*e.ValTop5, e.ImagesPerSec, e.Seconds)
+	ema := ""
+	if e.EMA != nil {
+		ema = fmt.Sprintf("  ema val loss %.4f top-1 %.2f%%", e.EMA.Loss, 100*e.EMA.Top1)
+	}
+	p.printf("%s  epoch %d/%d  train loss %.4f top-1 %.2f%%  val loss %.4f top-1 %.2f%% top-5 %.2f%%%s  lr %.4g  %.1f img/s  %.1fs\n",
+		name, e.Epoch, epochs, e.TrainLoss, 100*e.TrainTop1, e.ValLoss, 100*e.ValTop1, 100*e.ValTop5, ema, e.LR, e.ImagesPerSec, e.Seconds)
 }
 
 // Note prints a one-line message about a trial.

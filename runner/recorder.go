@@ -58,6 +58,12 @@ type Epoch struct {
 	ImagesPerSec float64 // training images per second
 	MainLoss     float64 // mean main-head cross-entropy
 	AuxLoss      float64 // mean weighted aux part: aux weight x sum of aux cross-entropies
+	EMA          *Val    `json:",omitempty"` // validation of the moving average of the weights (train.ema), nil without one
+}
+
+// Val is one set of validation metrics.
+type Val struct {
+	Loss, Top1, Top5 float64
 }
 
 // Evaluation is the per-example and per-class result of evaluating the best checkpoint on one split.

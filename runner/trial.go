@@ -71,6 +71,7 @@ type prepared struct {
 	meta    map[string]string // checkpoint metadata common to every save
 	resumed bool
 	test    *float64 // test top-1 of the best checkpoint, once evaluated
+	sched   model.Schedule
 }
 
 // prepare loads the data and builds (or restores) the network. prevID is the newest earlier run of the
@@ -125,12 +126,28 @@ func (tr *trial) prepare(ctx context.Context, prevID string) (*prepared, error) 
 			return nil, fmt.Errorf("runner: %s: epoch %q does not match its history of %d epochs", last, meta[MetaEpoch], len(p.history))
 		}
 		p.net, p.resumed = net, true
-		return p, nil
+	} else if p.net, err = model.New(spec, uint64(cfg.Seed)); err != nil {
+		return nil, err
 	}
-	if p.net, err = model.New(spec, uint64(cfg.Seed)); err != nil {
+	if err := p.net.Configure(TrainOptions(cfg)); err != nil {
+		if p.resumed {
+			return nil, fmt.Errorf("runner: resuming from %s: %w (delete it to start the trial afresh)", last, err)
+		}
+		return nil, fmt.Errorf("runner: %w", err)
+	}
+	if p.sched, err = LRSchedule(cfg, stepsPerEpoch(splits.Train.Len(), cfg.Train.BatchSize)); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// stepsPerEpoch is the number of optimizer steps of an epoch of n images in batches of bs: the
+// remainder (< one batch) is dropped, and a batch larger than the split becomes the whole split.
+func stepsPerEpoch(n, bs int) int {
+	if bs > n {
+		bs = n
+	}
+	return n / bs
 }
 
 // body trains the remaining epochs and evaluates the best checkpoint on the test split.
@@ -156,19 +173,24 @@ func (tr *trial) body(ctx context.Context, run RunRecorder, p *prepared) error {
 			return err
 		}
 		p.history = append(p.history, ep)
-		improved := ep.ValTop1 > best || epoch == 1
+		sel := ep.selected()
+		improved := sel.Top1 > best || epoch == 1
 		if improved {
-			best = ep.ValTop1
+			best = sel.Top1
 		}
-		if ep.ValLoss < bestLoss {
-			bestLoss, sinceLoss = ep.ValLoss, 0
+		if sel.Loss < bestLoss {
+			bestLoss, sinceLoss = sel.Loss, 0
 		} else {
 			sinceLoss++
 		}
 		// Checkpoints first, then the database: a crash between the two leaves a checkpoint one epoch
 		// ahead, and the resumed run re-records the epoch from the checkpoint's history.
 		if improved {
-			if err := p.net.SaveWeights(bestPath, tr.meta(p, run, epoch)); err != nil {
+			save := p.net.SaveWeights
+			if p.net.HasEMA() { // the average is the model the run delivers
+				save = p.net.SaveEMAWeights
+			}
+			if err := save(bestPath, tr.meta(p, run, epoch)); err != nil {
 				return err
 			}
 		}
@@ -256,16 +278,26 @@ func (tr *trial) meta(p *prepared, run RunRecorder, epoch int) map[string]string
 	return m
 }
 
-// bestSoFar returns the best validation top-1 and loss of a history and how many epochs have passed since
-// the loss last improved.
+// selected returns the validation metrics that choose the best checkpoint and drive early stopping:
+// those of the weight average when the run keeps one, otherwise the raw weights'.
+func (e Epoch) selected() Val {
+	if e.EMA != nil {
+		return *e.EMA
+	}
+	return Val{Loss: e.ValLoss, Top1: e.ValTop1, Top5: e.ValTop5}
+}
+
+// bestSoFar returns the best validation top-1 and loss of a history (of the selected weights, see
+// Epoch.selected) and how many epochs have passed since the loss last improved.
 func bestSoFar(h []Epoch) (bestTop1, bestLoss float64, sinceLoss int) {
 	bestTop1, bestLoss = math.Inf(-1), math.Inf(1)
 	for _, e := range h {
-		if e.ValTop1 > bestTop1 {
-			bestTop1 = e.ValTop1
+		sel := e.selected()
+		if sel.Top1 > bestTop1 {
+			bestTop1 = sel.Top1
 		}
-		if e.ValLoss < bestLoss {
-			bestLoss, sinceLoss = e.ValLoss, 0
+		if sel.Loss < bestLoss {
+			bestLoss, sinceLoss = sel.Loss, 0
 		} else {
 			sinceLoss++
 		}
@@ -291,11 +323,13 @@ func (tr *trial) epoch(ctx context.Context, p *prepared, epoch int) (Epoch, erro
 	y := make([]int, bs)
 	var sum, mainSum, auxSum float64
 	var correct, seen int
-	lr := cfg.Train.LR
+	var lr float64
 	for b := 0; b < batches; b++ {
 		if err := ctx.Err(); err != nil {
 			return Epoch{}, err
 		}
+		// The rate depends only on the step number, so a resumed run continues the schedule exactly.
+		lr = p.sched.At(int64(epoch-1)*int64(batches) + int64(b))
 		if err := train.Fill(order[b*bs:(b+1)*bs], x, y, aug); err != nil {
 			return Epoch{}, err
 		}
@@ -317,6 +351,16 @@ func (tr *trial) epoch(ctx context.Context, p *prepared, epoch int) (Epoch, erro
 		var err error
 		if ep.ValLoss, ep.ValTop1, ep.ValTop5, err = evaluate(ctx, p.net, p.splits.Val, cfg.Train.BatchSize); err != nil {
 			return Epoch{}, err
+		}
+		if p.net.HasEMA() {
+			var v Val
+			if err := p.net.WithEMA(func() (err error) {
+				v.Loss, v.Top1, v.Top5, err = evaluate(ctx, p.net, p.splits.Val, cfg.Train.BatchSize)
+				return err
+			}); err != nil {
+				return Epoch{}, err
+			}
+			ep.EMA = &v
 		}
 	} else {
 		ep.ValLoss, ep.ValTop1, ep.ValTop5 = math.NaN(), math.NaN(), math.NaN()

@@ -24,6 +24,11 @@ type Epoch struct {
 	// part and the (weighted) auxiliary classifiers' part.
 	MainLoss float64
 	AuxLoss  float64
+	// EMAValLoss, EMAValTop1 and EMAValTop5 are the validation metrics of
+	// the moving average of the weights (NaN for runs without one).
+	EMAValLoss float64
+	EMAValTop1 float64
+	EMAValTop5 float64
 }
 
 // LogEpoch records one epoch in one transaction, bumps the heartbeat and
@@ -52,11 +57,13 @@ func (r *Run) LogEpoch(ctx context.Context, e Epoch) error {
 		}
 		now := ms(s.now())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO epochs (run_id, epoch, train_loss, train_top1, val_loss,
-			val_top1, val_top5, lr, seconds, images_per_sec, main_loss, aux_loss, logged_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			val_top1, val_top5, lr, seconds, images_per_sec, main_loss, aux_loss, logged_ms,
+			ema_val_loss, ema_val_top1, ema_val_top5)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, e.Epoch, nullable(e.TrainLoss), nullable(e.TrainTop1), nullable(e.ValLoss),
 			nullable(e.ValTop1), nullable(e.ValTop5), nullable(e.LR), nullable(e.Seconds),
-			nullable(e.ImagesPerSec), nullable(e.MainLoss), nullable(e.AuxLoss), now); err != nil {
+			nullable(e.ImagesPerSec), nullable(e.MainLoss), nullable(e.AuxLoss), now,
+			nullable(e.EMAValLoss), nullable(e.EMAValTop1), nullable(e.EMAValTop5)); err != nil {
 			return err
 		}
 		if better(e, best) {
@@ -90,7 +97,8 @@ func (s *Store) Epochs(ctx context.Context, runID string) ([]Epoch, error) {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT epoch, train_loss, train_top1, val_loss, val_top1, val_top5, lr,
-		seconds, images_per_sec, main_loss, aux_loss FROM epochs WHERE run_id = ? ORDER BY epoch`, id)
+		seconds, images_per_sec, main_loss, aux_loss, ema_val_loss, ema_val_top1, ema_val_top5
+		FROM epochs WHERE run_id = ? ORDER BY epoch`, id)
 	if err != nil {
 		return nil, s.wrap("epochs of run "+id, err)
 	}
@@ -109,10 +117,10 @@ func (s *Store) Epochs(ctx context.Context, runID string) ([]Epoch, error) {
 	return out, nil
 }
 
-// scanEpoch reads the 11 epoch columns in declaration order.
+// scanEpoch reads the 14 epoch columns in declaration order.
 func scanEpoch(sc interface{ Scan(...any) error }, extra ...any) (Epoch, error) {
 	var e Epoch
-	var v [10]sql.NullFloat64
+	var v [13]sql.NullFloat64
 	dst := []any{&e.Epoch}
 	for i := range v {
 		dst = append(dst, &v[i])
@@ -129,6 +137,7 @@ func scanEpoch(sc interface{ Scan(...any) error }, extra ...any) (Epoch, error) 
 	}
 	e.TrainLoss, e.TrainTop1, e.ValLoss, e.ValTop1, e.ValTop5 = f(0), f(1), f(2), f(3), f(4)
 	e.LR, e.Seconds, e.ImagesPerSec, e.MainLoss, e.AuxLoss = f(5), f(6), f(7), f(8), f(9)
+	e.EMAValLoss, e.EMAValTop1, e.EMAValTop5 = f(10), f(11), f(12)
 	return e, nil
 }
 

@@ -23,6 +23,7 @@ var epochColumns = []string{
 	"run_id", "experiment", "trial", "status", "seed", "config_hash", "epoch",
 	"train_loss", "train_top1", "val_loss", "val_top1", "val_top5", "lr",
 	"seconds", "images_per_sec", "main_loss", "aux_loss",
+	"ema_val_loss", "ema_val_top1", "ema_val_top5",
 }
 
 // ParamColumnPrefix prefixes parameter columns in exports.
@@ -73,6 +74,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format string, f Filter
 				integer(r.Seed), text(r.ConfigHash), integer(int64(e.Epoch)),
 				number(e.TrainLoss), number(e.TrainTop1), number(e.ValLoss), number(e.ValTop1), number(e.ValTop5),
 				number(e.LR), number(e.Seconds), number(e.ImagesPerSec), number(e.MainLoss), number(e.AuxLoss),
+				number(e.EMAValLoss), number(e.EMAValTop1), number(e.EMAValTop5),
 			}
 			for _, k := range keys {
 				if v, ok := r.Params[k]; ok {

@@ -21,7 +21,7 @@ var mergeTables = []struct{ name, columns string }{
 		"best_val_top5, test_loss, test_top1, test_top5"},
 	{"params", "run_id, key, value"},
 	{"epochs", "run_id, epoch, train_loss, train_top1, val_loss, val_top1, val_top5, lr, seconds, images_per_sec, " +
-		"main_loss, aux_loss, logged_ms"},
+		"main_loss, aux_loss, logged_ms, ema_val_loss, ema_val_top1, ema_val_top5"},
 	{"artifacts", "run_id, kind, path, sha256, size, created_ms"},
 	{"tags", "run_id, key, value"},
 	{"classes", "run_id, idx, name"},

@@ -40,6 +40,11 @@ func SoftmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
 	return softmaxCrossEntropy(logits, labels)
 }
 
+// SmoothedCrossEntropy is SoftmaxCrossEntropy against label-smoothed targets; see smoothedCrossEntropy.
+func SmoothedCrossEntropy(logits, labels *G.Node, eps float64) (*G.Node, error) {
+	return smoothedCrossEntropy(logits, labels, eps)
+}
+
 // WeightedLoss adds main + weight*sum(aux); see weightedLoss.
 func WeightedLoss(main *G.Node, aux []*G.Node, weight float64) (*G.Node, error) {
 	return weightedLoss(main, aux, weight)

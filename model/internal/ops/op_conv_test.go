@@ -140,7 +140,7 @@ func TestOpHashesDiffer(t *testing.T) {
 		denseOp{xDims: 2}, denseOp{xDims: 4}, denseOp{xDims: 2, relu: true},
 		&denseGradOp{wrtInput: true, x: []int{2, 3}}, &denseGradOp{x: []int{2, 3}},
 		reluGradOp{dims: 4}, reluGradOp{dims: 2}, biasGradOp{dims: 4}, biasGradOp{dims: 2},
-		softmaxCEOp{}, softmaxCEGradOp{},
+		softmaxCEOp{}, softmaxCEGradOp{}, softmaxCEOp{smooth: 0.1}, softmaxCEGradOp{smooth: 0.1},
 		&dropoutOp{id: 1, rate: 0.5}, &dropoutOp{id: 2, rate: 0.5}, dropoutGradOp{fwd: &dropoutOp{id: 1, rate: 0.5}},
 	}
 	seen := map[uint32]string{}

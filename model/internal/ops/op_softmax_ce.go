@@ -15,7 +15,18 @@ import (
 // (each must be an integer in [0, K), checked at run time). The result is a scalar. The gradient wrt the
 // logits is (softmax - onehot)/N times the upstream gradient; labels get no gradient.
 func softmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
-	op := softmaxCEOp{}
+	return smoothedCrossEntropy(logits, labels, 0)
+}
+
+// smoothedCrossEntropy is softmaxCrossEntropy against label-smoothed targets (Szegedy et al. 2016):
+// the target of row i puts 1-eps+eps/K on its label and eps/K on every other class, so the loss is
+// (1-eps)*CE(label) + eps/K * sum_j -log softmax_j and its gradient wrt the logits is
+// (softmax - target)/N. eps = 0 is exactly softmaxCrossEntropy.
+func smoothedCrossEntropy(logits, labels *G.Node, eps float64) (*G.Node, error) {
+	if !(eps >= 0 && eps < 1) {
+		return nil, fmt.Errorf("model: label smoothing must be in [0, 1), got %v", eps)
+	}
+	op := softmaxCEOp{smooth: eps}
 	if _, err := op.InferShape(logits.Shape(), labels.Shape()); err != nil {
 		return nil, err
 	}
@@ -26,10 +37,10 @@ func softmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
 	return y, nil
 }
 
-// softmaxCEOp: inputs (logits, labels) -> scalar loss.
-type softmaxCEOp struct{}
+// softmaxCEOp: inputs (logits, labels) -> scalar loss. smooth is the label smoothing (0 = none).
+type softmaxCEOp struct{ smooth float64 }
 
-func (op softmaxCEOp) String() string        { return "model.softmaxCrossEntropy" }
+func (op softmaxCEOp) String() string        { return "model.softmaxCrossEntropy" + smoothSuffix(op.smooth) }
 func (op softmaxCEOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op softmaxCEOp) Hashcode() uint32      { return hashOp(op) }
 func (op softmaxCEOp) Arity() int            { return 2 }
@@ -71,16 +82,17 @@ func (op softmaxCEOp) Do(in ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	if t[0].Dtype() == tensor.Float32 {
-		l, err := crossEntropy(op, sliceOf[float32](t[0]), sliceOf[float32](t[1]), t[0].Shape()[1], nil, 0)
+		l, err := crossEntropy(op, sliceOf[float32](t[0]), sliceOf[float32](t[1]), t[0].Shape()[1], nil, 0, op.smooth)
 		return G.NewF32(float32(l)), err
 	}
-	l, err := crossEntropy(op, sliceOf[float64](t[0]), sliceOf[float64](t[1]), t[0].Shape()[1], nil, 0)
+	l, err := crossEntropy(op, sliceOf[float64](t[0]), sliceOf[float64](t[1]), t[0].Shape()[1], nil, 0, op.smooth)
 	return G.NewF64(l), err
 }
 
 // crossEntropy returns the mean loss over the rows of logits (N, k). When grad is non-nil it also sets
-// grad = (softmax - onehot) * scale/N. Sums run in float64 for both dtypes.
-func crossEntropy[T opFloat](op fmt.Stringer, logits, labels []T, k int, grad []T, scale float64) (float64, error) {
+// grad = (softmax - onehot) * scale/N. Sums run in float64 for both dtypes. With label smoothing eps > 0
+// the target is (1-eps)*onehot + eps/k (see smoothedCrossEntropy).
+func crossEntropy[T opFloat](op fmt.Stringer, logits, labels []T, k int, grad []T, scale, eps float64) (float64, error) {
 	n := len(labels)
 	total := 0.0
 	for i, lv := range labels {
@@ -98,13 +110,28 @@ func crossEntropy[T opFloat](op fmt.Stringer, logits, labels []T, k int, grad []
 			sum += math.Exp(float64(v) - m)
 		}
 		lse := m + math.Log(sum)
-		total += lse - float64(row[label])
+		if eps == 0 {
+			total += lse - float64(row[label])
+		} else {
+			mean := 0.0
+			for _, v := range row {
+				mean += float64(v)
+			}
+			mean /= float64(k)
+			total += lse - (1-eps)*float64(row[label]) - eps*mean
+		}
 		if grad != nil {
 			g := grad[i*k : (i+1)*k]
 			s := scale / float64(n)
+			off := eps / float64(k)
 			for j, v := range row {
 				p := math.Exp(float64(v) - lse)
-				if j == label {
+				if eps != 0 {
+					p -= off
+					if j == label {
+						p -= 1 - eps
+					}
+				} else if j == label {
 					p--
 				}
 				g[j] = T(p * s)
@@ -118,17 +145,27 @@ func (op softmaxCEOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, er
 	if len(inputs) != 2 {
 		return nil, fmt.Errorf("model: %v: SymDiff expects 2 inputs, got %d", op, len(inputs))
 	}
-	d, err := G.ApplyOp(softmaxCEGradOp{}, inputs[0], inputs[1], grad)
+	d, err := G.ApplyOp(softmaxCEGradOp{smooth: op.smooth}, inputs[0], inputs[1], grad)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: gradient: %w", op, err)
 	}
 	return G.Nodes{d, nil}, nil
 }
 
-// softmaxCEGradOp: inputs (logits, labels, upstream scalar) -> dlogits (N, K).
-type softmaxCEGradOp struct{}
+// smoothSuffix names the label smoothing in an op's name; none for 0, so unsmoothed ops keep their names.
+func smoothSuffix(eps float64) string {
+	if eps == 0 {
+		return ""
+	}
+	return fmt.Sprintf("{smooth=%v}", eps)
+}
 
-func (op softmaxCEGradOp) String() string        { return "model.softmaxCrossEntropyGrad" }
+// softmaxCEGradOp: inputs (logits, labels, upstream scalar) -> dlogits (N, K).
+type softmaxCEGradOp struct{ smooth float64 }
+
+func (op softmaxCEGradOp) String() string {
+	return "model.softmaxCrossEntropyGrad" + smoothSuffix(op.smooth)
+}
 func (op softmaxCEGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op softmaxCEGradOp) Hashcode() uint32      { return hashOp(op) }
 func (op softmaxCEGradOp) Arity() int            { return 3 }
@@ -175,9 +212,9 @@ func (op softmaxCEGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	}
 	k := t[0].Shape()[1]
 	if t[0].Dtype() == tensor.Float32 {
-		_, err = crossEntropy(op, sliceOf[float32](t[0]), sliceOf[float32](t[1]), k, sliceOf[float32](d), up)
+		_, err = crossEntropy(op, sliceOf[float32](t[0]), sliceOf[float32](t[1]), k, sliceOf[float32](d), up, op.smooth)
 	} else {
-		_, err = crossEntropy(op, sliceOf[float64](t[0]), sliceOf[float64](t[1]), k, sliceOf[float64](d), up)
+		_, err = crossEntropy(op, sliceOf[float64](t[0]), sliceOf[float64](t[1]), k, sliceOf[float64](d), up, op.smooth)
 	}
 	if err != nil {
 		return nil, err

@@ -40,7 +40,46 @@ func TestSoftmaxCrossEntropyGrad(t *testing.T) {
 		name:   "n1_k2",
 		inputs: []gcInput{{name: "logits", shape: []int{1, 2}}, {name: "labels", shape: []int{1}, gen: labelGen(2), noGrad: true}},
 		build:  func(in []*G.Node) (*G.Node, error) { return softmaxCrossEntropy(in[0], in[1]) },
+	}, {
+		name:   "n4_k5_smooth0.1",
+		inputs: []gcInput{{name: "logits", shape: []int{4, 5}, gen: scaled(3)}, {name: "labels", shape: []int{4}, gen: labelGen(5), noGrad: true}},
+		build:  func(in []*G.Node) (*G.Node, error) { return smoothedCrossEntropy(in[0], in[1], 0.1) },
 	}})
+}
+
+// TestSmoothedCrossEntropyForward checks the smoothed loss against its definition: the cross-entropy
+// of softmax(logits) with the target (1-eps)*onehot + eps/K.
+func TestSmoothedCrossEntropyForward(t *testing.T) {
+	logits := []float64{1, 2, 3, -1, 0, 4}
+	labels := []float64{2, 0}
+	for _, eps := range []float64{0, 0.1, 0.5} {
+		want := 0.0
+		for i, l := range labels {
+			row := logits[i*3 : i*3+3]
+			lse := math.Log(math.Exp(row[0]) + math.Exp(row[1]) + math.Exp(row[2]))
+			for j := range row {
+				target := eps / 3
+				if j == int(l) {
+					target += 1 - eps
+				}
+				want -= target * (row[j] - lse)
+			}
+		}
+		want /= 2
+		for _, dt := range bothDtypes {
+			got := runForward(t, dt, []fwdInput{{[]int{2, 3}, logits}, {[]int{2}, labels}},
+				func(in []*G.Node) (*G.Node, error) { return smoothedCrossEntropy(in[0], in[1], eps) })
+			if math.Abs(got[0]-want) > 1e-5*math.Abs(want) {
+				t.Errorf("eps %v %v: got %.9g, want %.9g", eps, dt, got[0], want)
+			}
+		}
+	}
+	g := G.NewGraph()
+	l := G.NewMatrix(g, tensor.Float64, G.WithShape(2, 3), G.WithName("l"))
+	y := G.NewVector(g, tensor.Float64, G.WithShape(2), G.WithName("y"))
+	if _, err := smoothedCrossEntropy(l, y, 1); err == nil || !strings.Contains(err.Error(), "label smoothing must be in [0, 1)") {
+		t.Errorf("eps 1: got %v", err)
+	}
 }
 
 func TestSoftmaxCrossEntropyForward(t *testing.T) {
