@@ -7,6 +7,8 @@ import (
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"inceptionlab/tracking"
 )
 
 func TestInlineSVG(t *testing.T) {
@@ -99,5 +101,53 @@ func TestAblationChartMissingValues(t *testing.T) {
 	}
 	if _, err := ch.svg(); err != nil {
 		t.Fatalf("chart with unknown params and MACs: %v", err)
+	}
+}
+
+// A scheduled learning rate gets its own chart and a weight average its validation series; a constant
+// rate and no average add nothing.
+func TestCurveChartsScheduleAndEMA(t *testing.T) {
+	epochs := func(lrs []float64, ema bool) []tracking.Epoch {
+		var es []tracking.Epoch
+		for i, lr := range lrs {
+			e := tracking.Epoch{Epoch: i + 1, TrainLoss: 1, ValLoss: 1, TrainTop1: 0.5, ValTop1: 0.5, LR: lr}
+			if ema {
+				e.EMA = &tracking.EMAVal{Loss: 0.9, Top1: 0.6, Top5: 0.9}
+			}
+			es = append(es, e)
+		}
+		return es
+	}
+	for _, tc := range []struct {
+		name      string
+		lrs       []float64
+		ema       bool
+		wantLR    bool
+		wantEMA   bool
+		wantNames int
+	}{
+		{"constant, no average", []float64{0.1, 0.1}, false, false, false, 2},
+		{"schedule and average", []float64{0.1, 0.05}, true, true, true, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := &trial{Name: "default", Rep: &run{RunSummary: tracking.RunSummary{Status: tracking.Finished}, Epochs: epochs(tc.lrs, tc.ema)}}
+			charts, err := curveCharts([]*trial{tr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(charts) != tc.wantNames {
+				t.Fatalf("%d charts, want %d", len(charts), tc.wantNames)
+			}
+			svg, err := charts[1].svg()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(svg), "weight average"); got != tc.wantEMA {
+				t.Errorf("top-1 chart shows the weight average: %v, want %v", got, tc.wantEMA)
+			}
+			if got := charts[len(charts)-1].Name == "curve_lr"; got != tc.wantLR {
+				t.Errorf("learning-rate chart: %v, want %v", got, tc.wantLR)
+			}
+		})
 	}
 }

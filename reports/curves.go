@@ -34,7 +34,44 @@ var (
 		func(e tracking.Epoch) float64 { return e.TrainTop1 }}
 	valTop1 = curveSpec{"val_top1", "Validation top-1", "top-1 accuracy (%)", 100,
 		func(e tracking.Epoch) float64 { return e.ValTop1 }}
+	emaValLoss = curveSpec{"ema_val_loss", "Validation loss (weight average)", "cross-entropy loss (nats)", 1,
+		func(e tracking.Epoch) float64 { return emaOr(e, func(v *tracking.EMAVal) float64 { return v.Loss }) }}
+	emaValTop1 = curveSpec{"ema_val_top1", "Validation top-1 (weight average)", "top-1 accuracy (%)", 100,
+		func(e tracking.Epoch) float64 { return emaOr(e, func(v *tracking.EMAVal) float64 { return v.Top1 }) }}
+	lrCurve = curveSpec{"lr", "Learning rate", "learning rate (last step of the epoch)", 1,
+		func(e tracking.Epoch) float64 { return e.LR }}
 )
+
+// emaOr reads a metric of the epoch's weight-average validation, NaN without one.
+func emaOr(e tracking.Epoch, get func(*tracking.EMAVal) float64) float64 {
+	if e.EMA == nil {
+		return math.NaN()
+	}
+	return get(e.EMA)
+}
+
+// hasEMA reports whether any epoch validated a weight average.
+func hasEMA(es []tracking.Epoch) bool {
+	for _, e := range es {
+		if e.EMA != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// lrVaries reports whether the learning rate differs between epochs of any trial (a schedule); a
+// constant rate gets no chart.
+func lrVaries(trials []*trial) bool {
+	for _, t := range trials {
+		for _, e := range t.Rep.Epochs {
+			if e.LR != t.Rep.Epochs[0].LR && !math.IsNaN(e.LR) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // points returns the metric of every epoch with a finite value.
 func (c curveSpec) points(es []tracking.Epoch) plotter.XYs {
@@ -70,7 +107,21 @@ func curveCharts(trials []*trial) ([]*chart, error) {
 				title = "Top-1 accuracy"
 			}
 			ss := []series{{"training", pair[0].points(es)}, {"validation", pair[1].points(es)}}
+			if hasEMA(es) {
+				ema := emaValLoss
+				if pair[0].scale != 1 {
+					ema = emaValTop1
+				}
+				ss = append(ss, series{"validation (weight average)", ema.points(es)})
+			}
 			ch, err := lineChart("curve_"+pair[1].name[4:], title, pair[0].yLabel, ss, w, h)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ch)
+		}
+		if lrVaries(shown) {
+			ch, err := lineChart("curve_lr", lrCurve.title, lrCurve.yLabel, []series{{"learning rate", lrCurve.points(es)}}, w, h)
 			if err != nil {
 				return nil, err
 			}
@@ -79,7 +130,17 @@ func curveCharts(trials []*trial) ([]*chart, error) {
 		return out, nil
 	}
 	var out []*chart
-	for _, c := range []curveSpec{trainLoss, valLoss, trainTop1, valTop1} {
+	specs := []curveSpec{trainLoss, valLoss, trainTop1, valTop1}
+	for _, t := range shown {
+		if hasEMA(t.Rep.Epochs) {
+			specs = append(specs, emaValTop1)
+			break
+		}
+	}
+	if lrVaries(shown) {
+		specs = append(specs, lrCurve)
+	}
+	for _, c := range specs {
 		var ss []series
 		for _, t := range shown {
 			ss = append(ss, series{trialLabel(t), c.points(t.Rep.Epochs)})

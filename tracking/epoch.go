@@ -24,11 +24,14 @@ type Epoch struct {
 	// part and the (weighted) auxiliary classifiers' part.
 	MainLoss float64
 	AuxLoss  float64
-	// EMAValLoss, EMAValTop1 and EMAValTop5 are the validation metrics of
-	// the moving average of the weights (NaN for runs without one).
-	EMAValLoss float64
-	EMAValTop1 float64
-	EMAValTop5 float64
+	// EMA holds the validation metrics of the moving average of the weights
+	// (train.ema); nil for runs without one (stored as NULL).
+	EMA *EMAVal
+}
+
+// EMAVal is the validation of a run's moving average of the weights.
+type EMAVal struct {
+	Loss, Top1, Top5 float64
 }
 
 // LogEpoch records one epoch in one transaction, bumps the heartbeat and
@@ -56,6 +59,10 @@ func (r *Run) LogEpoch(ctx context.Context, e Epoch) error {
 			return errorf("run %s epoch %d: %w", r.ID, e.Epoch, ErrDuplicateEpoch)
 		}
 		now := ms(s.now())
+		ema := [3]any{nil, nil, nil}
+		if e.EMA != nil {
+			ema = [3]any{nullable(e.EMA.Loss), nullable(e.EMA.Top1), nullable(e.EMA.Top5)}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO epochs (run_id, epoch, train_loss, train_top1, val_loss,
 			val_top1, val_top5, lr, seconds, images_per_sec, main_loss, aux_loss, logged_ms,
 			ema_val_loss, ema_val_top1, ema_val_top5)
@@ -63,7 +70,7 @@ func (r *Run) LogEpoch(ctx context.Context, e Epoch) error {
 			r.ID, e.Epoch, nullable(e.TrainLoss), nullable(e.TrainTop1), nullable(e.ValLoss),
 			nullable(e.ValTop1), nullable(e.ValTop5), nullable(e.LR), nullable(e.Seconds),
 			nullable(e.ImagesPerSec), nullable(e.MainLoss), nullable(e.AuxLoss), now,
-			nullable(e.EMAValLoss), nullable(e.EMAValTop1), nullable(e.EMAValTop5)); err != nil {
+			ema[0], ema[1], ema[2]); err != nil {
 			return err
 		}
 		if better(e, best) {
@@ -137,7 +144,9 @@ func scanEpoch(sc interface{ Scan(...any) error }, extra ...any) (Epoch, error) 
 	}
 	e.TrainLoss, e.TrainTop1, e.ValLoss, e.ValTop1, e.ValTop5 = f(0), f(1), f(2), f(3), f(4)
 	e.LR, e.Seconds, e.ImagesPerSec, e.MainLoss, e.AuxLoss = f(5), f(6), f(7), f(8), f(9)
-	e.EMAValLoss, e.EMAValTop1, e.EMAValTop5 = f(10), f(11), f(12)
+	if v[10].Valid || v[11].Valid || v[12].Valid {
+		e.EMA = &EMAVal{Loss: f(10), Top1: f(11), Top5: f(12)}
+	}
 	return e, nil
 }
 

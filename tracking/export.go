@@ -74,7 +74,11 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format string, f Filter
 				integer(r.Seed), text(r.ConfigHash), integer(int64(e.Epoch)),
 				number(e.TrainLoss), number(e.TrainTop1), number(e.ValLoss), number(e.ValTop1), number(e.ValTop5),
 				number(e.LR), number(e.Seconds), number(e.ImagesPerSec), number(e.MainLoss), number(e.AuxLoss),
-				number(e.EMAValLoss), number(e.EMAValTop1), number(e.EMAValTop5),
+			}
+			if e.EMA != nil {
+				cells = append(cells, number(e.EMA.Loss), number(e.EMA.Top1), number(e.EMA.Top5))
+			} else {
+				cells = append(cells, cell{null: true}, cell{null: true}, cell{null: true})
 			}
 			for _, k := range keys {
 				if v, ok := r.Params[k]; ok {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
@@ -62,10 +61,9 @@ func (r *runRecorder) ID() string { return r.run.ID }
 func (r *runRecorder) LogEpoch(ctx context.Context, e runner.Epoch) error {
 	te := tracking.Epoch{Epoch: e.Epoch, TrainLoss: e.TrainLoss, TrainTop1: e.TrainTop1,
 		ValLoss: e.ValLoss, ValTop1: e.ValTop1, ValTop5: e.ValTop5, LR: e.LR, Seconds: e.Seconds,
-		ImagesPerSec: e.ImagesPerSec, MainLoss: e.MainLoss, AuxLoss: e.AuxLoss,
-		EMAValLoss: math.NaN(), EMAValTop1: math.NaN(), EMAValTop5: math.NaN()}
+		ImagesPerSec: e.ImagesPerSec, MainLoss: e.MainLoss, AuxLoss: e.AuxLoss}
 	if e.EMA != nil {
-		te.EMAValLoss, te.EMAValTop1, te.EMAValTop5 = e.EMA.Loss, e.EMA.Top1, e.EMA.Top5
+		te.EMA = &tracking.EMAVal{Loss: e.EMA.Loss, Top1: e.EMA.Top1, Top5: e.EMA.Top5}
 	}
 	return r.run.LogEpoch(ctx, te)
 }
