@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -58,36 +57,17 @@ const (
 	mTime   = 5
 )
 
-// stat is the mean, sample standard deviation (NaN for n < 2) and count
-// of the known values of one metric over the seeds of a configuration.
+// stat is the mean, sample standard deviation (NaN for n < 2), t-based
+// 95% CI half-width (NaN for n < 2) and count of the known values of one
+// metric over the seeds of a configuration.
 type stat struct {
-	Mean, Std float64
-	N         int
+	Mean, Std, Half float64
+	N               int
 }
 
 func newStat(xs []float64) stat {
-	s := stat{Mean: math.NaN(), Std: math.NaN()}
-	sum := 0.0
-	for _, x := range xs {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			sum += x
-			s.N++
-		}
-	}
-	if s.N == 0 {
-		return s
-	}
-	s.Mean = sum / float64(s.N)
-	if s.N > 1 {
-		ss := 0.0
-		for _, x := range xs {
-			if !math.IsNaN(x) && !math.IsInf(x, 0) {
-				ss += (x - s.Mean) * (x - s.Mean)
-			}
-		}
-		s.Std = math.Sqrt(ss / float64(s.N-1))
-	}
-	return s
+	s := Summarize(xs)
+	return stat{Mean: s.Mean, Std: s.SD, Half: s.HalfWidth, N: s.N}
 }
 
 // side is one value of the axis within a pair: the seeds of one
@@ -269,8 +249,9 @@ func boolParam(params map[string]string, key string) (bool, bool) {
 	return b, err == nil
 }
 
-// sentence summarises a pair: "naive vs reduce (aux): 2.80x the params,
-// 2.81x the multiply-adds, -1.2 points val top-1, 1.90x the time per epoch".
+// sentence summarises what a pair costs: "naive vs reduce (aux): 2.80x
+// the params, 2.81x the multiply-adds, 1.90x the time per epoch". Whether
+// the accuracies differ is for the verdicts (see verdict.go).
 func (p pair) sentence() string {
 	b, s := p.Base.Stats, p.Subject.Stats
 	head := p.Subject.Label + " vs " + p.Base.Label
@@ -280,7 +261,6 @@ func (p pair) sentence() string {
 	parts := []string{
 		ratioText(s[mParams].Mean, b[mParams].Mean) + " the params",
 		ratioText(s[mMACs].Mean, b[mMACs].Mean) + " the multiply-adds",
-		points(s[mTop1].Mean, b[mTop1].Mean) + " val top-1",
 		ratioText(s[mTime].Mean, b[mTime].Mean) + " the time per epoch",
 	}
 	text := head + ": " + strings.Join(parts, ", ")

@@ -96,7 +96,7 @@ func TestPairSentence(t *testing.T) {
 		t.Fatalf("findAblation = %+v, %v", a, ok)
 	}
 	p := a.Pairs[0]
-	want := "naive vs reduce: 2.80x the params, 2.80x the multiply-adds, -2.0 points val top-1, " +
+	want := "naive vs reduce: 2.80x the params, 2.80x the multiply-adds, " +
 		"2.00x the time per epoch (means over 1 vs 2 seeds)"
 	if got := p.sentence(); got != want {
 		t.Errorf("sentence:\n got %q\nwant %q", got, want)
@@ -105,7 +105,8 @@ func TestPairSentence(t *testing.T) {
 	if top1.N != 2 || math.Abs(top1.Mean-0.81) > 1e-12 || math.Abs(top1.Std-math.Sqrt(0.0002)) > 1e-12 {
 		t.Errorf("base top-1 stat = %+v, want mean 0.81, sample std %.6f, n 2", top1, math.Sqrt(0.0002))
 	}
-	if got := statText(top1, kindPct); got != "81.0% ± 1.4 (n=2)" {
+	// ± is the t-based 95% CI half-width: t(0.975; 1) = 12.706 times SD/sqrt(2) = 0.01.
+	if got := statText(top1, kindPct); got != "81.0% ± 12.7 (n=2)" {
 		t.Errorf("statText = %q", got)
 	}
 	// An unknown metric (no test runs) stays unknown.

@@ -61,6 +61,7 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
 	p.Title.Padding = vg.Points(6)
+	p.Y.Tick.Marker = uniqueTicks{}
 	return p
 }
 

@@ -61,8 +61,8 @@ func TestIntTicks(t *testing.T) {
 
 func TestLineChartSkipsEmptySeries(t *testing.T) {
 	ss := []series{
-		{"a", plotter.XYs{{X: 1, Y: 2}, {X: 2, Y: 1}}},
-		{"no points", nil},
+		{Label: "a", XY: plotter.XYs{{X: 1, Y: 2}, {X: 2, Y: 1}}},
+		{Label: "no points"},
 	}
 	ch, err := lineChart("c", "Loss", "loss", ss, vg.Points(300), vg.Points(200))
 	if err != nil {

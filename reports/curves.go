@@ -2,7 +2,9 @@ package reports
 
 import (
 	"fmt"
+	"image/color"
 	"math"
+	"sort"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -12,10 +14,12 @@ import (
 	"inceptionlab/tracking"
 )
 
-// series is one line of a chart.
+// series is one line of a chart. Lo and Hi, when set, are a band drawn
+// under the line (the min and max over seeds at each X).
 type series struct {
-	Label string
-	XY    plotter.XYs
+	Label  string
+	XY     plotter.XYs
+	Lo, Hi plotter.XYs
 }
 
 // curveSpec is one per-epoch metric.
@@ -26,7 +30,16 @@ type curveSpec struct {
 }
 
 var (
-	trainLoss = curveSpec{"train_loss", "Training loss", "cross-entropy loss (nats)", 1,
+	// trainLoss is the main head's loss, comparable between aux on and
+	// off; trainTotal adds the weighted aux losses the optimiser saw.
+	trainLoss = curveSpec{"train_loss", "Training loss (main head)", "cross-entropy loss (nats)", 1,
+		func(e tracking.Epoch) float64 {
+			if math.IsNaN(e.MainLoss) {
+				return e.TrainLoss
+			}
+			return e.MainLoss
+		}}
+	trainTotal = curveSpec{"train_total_loss", "Training loss incl. weighted aux heads", "main + weight x aux (nats)", 1,
 		func(e tracking.Epoch) float64 { return e.TrainLoss }}
 	valLoss = curveSpec{"val_loss", "Validation loss", "cross-entropy loss (nats)", 1,
 		func(e tracking.Epoch) float64 { return e.ValLoss }}
@@ -106,13 +119,13 @@ func curveCharts(trials []*trial) ([]*chart, error) {
 			if pair[0].scale != 1 {
 				title = "Top-1 accuracy"
 			}
-			ss := []series{{"training", pair[0].points(es)}, {"validation", pair[1].points(es)}}
+			ss := []series{{Label: "training", XY: pair[0].points(es)}, {Label: "validation", XY: pair[1].points(es)}}
 			if hasEMA(es) {
 				ema := emaValLoss
 				if pair[0].scale != 1 {
 					ema = emaValTop1
 				}
-				ss = append(ss, series{"validation (weight average)", ema.points(es)})
+				ss = append(ss, series{Label: "validation (weight average)", XY: ema.points(es)})
 			}
 			ch, err := lineChart("curve_"+pair[1].name[4:], title, pair[0].yLabel, ss, w, h)
 			if err != nil {
@@ -121,7 +134,7 @@ func curveCharts(trials []*trial) ([]*chart, error) {
 			out = append(out, ch)
 		}
 		if lrVaries(shown) {
-			ch, err := lineChart("curve_lr", lrCurve.title, lrCurve.yLabel, []series{{"learning rate", lrCurve.points(es)}}, w, h)
+			ch, err := lineChart("curve_lr", lrCurve.title, lrCurve.yLabel, []series{{Label: "learning rate", XY: lrCurve.points(es)}}, w, h)
 			if err != nil {
 				return nil, err
 			}
@@ -129,8 +142,13 @@ func curveCharts(trials []*trial) ([]*chart, error) {
 		}
 		return out, nil
 	}
-	var out []*chart
 	specs := []curveSpec{trainLoss, valLoss, trainTop1, valTop1}
+	for _, t := range shown {
+		if hasAux(t.Rep.Epochs) {
+			specs = []curveSpec{trainLoss, trainTotal, valLoss, trainTop1, valTop1}
+			break
+		}
+	}
 	for _, t := range shown {
 		if hasEMA(t.Rep.Epochs) {
 			specs = append(specs, emaValTop1)
@@ -140,10 +158,12 @@ func curveCharts(trials []*trial) ([]*chart, error) {
 	if lrVaries(shown) {
 		specs = append(specs, lrCurve)
 	}
+	groups := curveGroups(shown)
+	var out []*chart
 	for _, c := range specs {
 		var ss []series
-		for _, t := range shown {
-			ss = append(ss, series{trialLabel(t), c.points(t.Rep.Epochs)})
+		for _, g := range groups {
+			ss = append(ss, g.series(c))
 		}
 		ch, err := lineChart("curve_"+c.name, c.title, c.yLabel, ss, w, h)
 		if err != nil {
@@ -152,6 +172,86 @@ func curveCharts(trials []*trial) ([]*chart, error) {
 		out = append(out, ch)
 	}
 	return out, nil
+}
+
+// hasAux reports whether any epoch has a nonzero aux loss part.
+func hasAux(es []tracking.Epoch) bool {
+	for _, e := range es {
+		if e.AuxLoss > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// curveGroup is the trials of one configuration (seeds pooled) drawn as
+// one line: the mean over its runs with a min-max band, or the single
+// run's curve.
+type curveGroup struct {
+	Label  string
+	Trials []*trial
+}
+
+// curveGroups groups the shown trials by configuration apart from the
+// seed, in order of first appearance.
+func curveGroups(shown []*trial) []curveGroup {
+	var reps []*run
+	for _, t := range shown {
+		reps = append(reps, t.Rep)
+	}
+	varying := varyingKeys(reps, "")
+	var out []curveGroup
+	index := map[string]int{}
+	for _, t := range shown {
+		k := configKey(t.Rep.Params)
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, curveGroup{Label: contextLabel(t.Rep.Params, varying)})
+		}
+		out[i].Trials = append(out[i].Trials, t)
+	}
+	for i := range out {
+		g := &out[i]
+		if len(g.Trials) == 1 || g.Label == "" {
+			g.Label = trialLabel(g.Trials[0])
+			if len(g.Trials) > 1 {
+				g.Label = g.Trials[0].Name
+			}
+		}
+		if len(g.Trials) > 1 {
+			g.Label = fmt.Sprintf("%s (mean of %d seeds)", g.Label, len(g.Trials))
+		}
+	}
+	return out
+}
+
+// series is the group's curve of metric c: the mean over its runs at every
+// epoch any of them reached, with the band from the lowest to the highest.
+func (g curveGroup) series(c curveSpec) series {
+	if len(g.Trials) == 1 {
+		return series{Label: g.Label, XY: c.points(g.Trials[0].Rep.Epochs)}
+	}
+	byEpoch := map[float64][]float64{}
+	var xs []float64
+	for _, t := range g.Trials {
+		for _, p := range c.points(t.Rep.Epochs) {
+			if _, ok := byEpoch[p.X]; !ok {
+				xs = append(xs, p.X)
+			}
+			byEpoch[p.X] = append(byEpoch[p.X], p.Y)
+		}
+	}
+	sort.Float64s(xs)
+	s := series{Label: g.Label}
+	for _, x := range xs {
+		st := Summarize(byEpoch[x])
+		s.XY = append(s.XY, plotter.XY{X: x, Y: st.Mean})
+		s.Lo = append(s.Lo, plotter.XY{X: x, Y: st.Min})
+		s.Hi = append(s.Hi, plotter.XY{X: x, Y: st.Max})
+	}
+	return s
 }
 
 // trialLabel is the legend text of a trial, marked when its curve is not
@@ -174,6 +274,20 @@ func lineChart(name, title, yLabel string, ss []series, w, h vg.Length) (*chart,
 		clr := paletteColor(i)
 		if len(s.XY) == 0 {
 			continue // no finite value of this metric: nothing to draw
+		}
+		if len(s.Lo) > 1 && len(s.Lo) == len(s.Hi) {
+			ring := append(plotter.XYs(nil), s.Hi...)
+			for i := len(s.Lo) - 1; i >= 0; i-- {
+				ring = append(ring, s.Lo[i])
+			}
+			band, err := plotter.NewPolygon(ring)
+			if err != nil {
+				return nil, fmt.Errorf("reports: chart %s, band of %q: %w", name, s.Label, err)
+			}
+			r, g, b, _ := clr.RGBA()
+			band.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x38}
+			band.LineStyle.Width = 0
+			p.Add(band)
 		}
 		line, pts, err := plotter.NewLinePoints(s.XY)
 		if err != nil {

@@ -45,6 +45,12 @@ type page struct {
 	CurveNote            string
 	Study                *studyView
 	Runs                 []runView
+	Variants             []variantRow
+	Confusions           []confusionView
+	ClassAcc             *classAccView
+	Mistakes             []mistakesView
+	HParams              *figure
+	HParamNote           string
 	CSS                  template.CSS
 	JS                   template.JS
 }
@@ -71,16 +77,25 @@ type trialRow struct {
 type ablationView struct {
 	Name, Title string
 	Sentences   []string
-	Metrics     []string
-	Rows        []ablationRow
-	Unpaired    string
-	Chart       figure
+	Verdicts    []string
+	Paired      []pairedRow
+	// SubjectLabel and BaseLabel name the paired table's columns.
+	SubjectLabel, BaseLabel string
+	Metrics                 []string
+	Rows                    []ablationRow
+	Unpaired                string
+	Chart                   figure
+}
+
+// pairedRow is one paired test on the test set: subject vs base, same seed.
+type pairedRow struct {
+	Compared, Seed, N, AccS, AccB, Diff, CI, OnlyS, OnlyB, P, Verdict string
 }
 
 type ablationRow struct {
-	Context, Variant, Trials string
-	N                        int
-	Cells                    []string
+	Context, Variant, Trials, Seeds string
+	N                               int
+	Cells                           []string
 }
 
 type runView struct {
@@ -143,10 +158,29 @@ func buildPage(runs []*run, opts Options, baseDir string) (*page, []*chart, erro
 		av := newAblationView(a, fig)
 		pg.Ablations = append(pg.Ablations, av)
 		pg.Glance = append(pg.Glance, av.Sentences...)
+		pg.Glance = append(pg.Glance, av.Verdicts...)
 	}
 	if len(abls) == 0 {
 		pg.NoAblation = "No ablation: no two finished trials differ only in model.inception.reduce or only in " +
 			"model.aux.enabled (and seed)."
+	}
+
+	vs := findVariants(trials)
+	pg.Variants = newVariantRows(vs)
+	pg.Confusions, pg.ClassAcc = newConfusionViews(vs)
+	pg.Mistakes = newMistakesViews(vs)
+	hp, note, err := hparamChart(vs)
+	if err != nil {
+		return nil, nil, err
+	}
+	pg.HParamNote = note
+	if hp != nil {
+		fig, err := newFigure(hp)
+		if err != nil {
+			return nil, nil, err
+		}
+		pg.HParams = &fig
+		charts = append(charts, hp)
 	}
 
 	curves, err := curveCharts(trials)
@@ -359,15 +393,29 @@ func byteSize(n int64) string {
 }
 
 func newAblationView(a ablation, fig figure) ablationView {
-	v := ablationView{Name: a.Axis.Name, Title: a.Axis.Title, Chart: fig}
+	v := ablationView{Name: a.Axis.Name, Title: a.Axis.Title, Chart: fig, SubjectLabel: a.Axis.SubjectLabel,
+		BaseLabel: a.Axis.BaseLabel}
 	for _, m := range ablationMetrics {
 		v.Metrics = append(v.Metrics, m.Name)
 	}
 	for _, p := range a.Pairs {
+		ps := newPairStats(p)
 		v.Sentences = append(v.Sentences, p.sentence())
+		v.Verdicts = append(v.Verdicts, p.verdicts(ps)...)
+		compared := p.Subject.Label + " vs " + p.Base.Label
+		if p.Context != "" {
+			compared += " (" + p.Context + ")"
+		}
+		for _, sp := range ps.Paired {
+			q := sp.P
+			v.Paired = append(v.Paired, pairedRow{Compared: compared, Seed: fmt.Sprint(sp.Seed), N: commas(int64(q.N)),
+				AccS: pct(q.AccA), AccB: pct(q.AccB), Diff: points1(q.Diff), CI: points1(q.CILow) + " to " + points1(q.CIHigh),
+				OnlyS: fmt.Sprint(q.OnlyA), OnlyB: fmt.Sprint(q.OnlyB), P: pText(q.P),
+				Verdict: shortConclusion(p.Subject.Label, q.CILow, q.CIHigh)})
+		}
 		for _, s := range []side{p.Base, p.Subject} {
 			row := ablationRow{Context: orDash(p.Context), Variant: s.Label, Trials: strings.Join(s.Trials, ", "),
-				N: len(s.Runs)}
+				N: len(s.Runs), Seeds: seedList(s.Runs)}
 			for i, m := range ablationMetrics {
 				row.Cells = append(row.Cells, statText(s.Stats[i], m.Kind))
 			}
@@ -378,27 +426,28 @@ func newAblationView(a ablation, fig figure) ablationView {
 	return v
 }
 
-// statText writes a mean with its spread: "55.3% ± 0.4 (n=2)".
+// statText writes a mean with its t-based 95% CI half-width over seeds:
+// "55.3% ± 0.4 (n=3)"; a single seed shows the value alone.
 func statText(s stat, k metricKind) string {
 	if s.N == 0 {
 		return dash
 	}
-	var mean, std string
+	var mean, half string
 	switch k {
 	case kindCount:
-		mean, std = siCount(s.Mean), siCount(s.Std)
+		mean, half = siCount(s.Mean), siCount(s.Half)
 	case kindPct:
-		mean, std = pct(s.Mean), fmt.Sprintf("%.1f", 100*s.Std)
+		mean, half = pct(s.Mean), fmt.Sprintf("%.1f", 100*s.Half)
 	case kindSeconds:
-		mean, std = seconds(s.Mean), fmt.Sprintf("%.1f s", s.Std)
+		mean, half = seconds(s.Mean), fmt.Sprintf("%.1f s", s.Half)
 	}
-	if s.N < 2 || math.IsNaN(s.Std) {
+	if s.N < 2 || math.IsNaN(s.Half) {
 		return mean
 	}
-	if s.Std == 0 {
-		return fmt.Sprintf("%s (n=%d)", mean, s.N)
+	if s.Half == 0 {
+		return mean // every seed has the same value (a count)
 	}
-	return fmt.Sprintf("%s ± %s (n=%d)", mean, std, s.N)
+	return fmt.Sprintf("%s ± %s (n=%d)", mean, half, s.N)
 }
 
 // curveNote says which trials have no curve and why.

@@ -147,7 +147,7 @@ func TestReportContent(t *testing.T) {
 		{"config collapsed", "<details><summary>Resolved config</summary>"},
 		{"build fact", "<dt>commit</dt><dd>0123abcd</dd>"},
 		{"backend fact", "gonum pure-Go BLAS"},
-		{"sortable table", `<table class="sortable" id="trial-table">`},
+		{"sortable table", `<table class="sortable first-sticky" id="trial-table">`},
 		{"ready marker", "document.body.dataset.ready"},
 	}
 	for _, c := range mustContain {
@@ -174,9 +174,10 @@ func TestReportContent(t *testing.T) {
 	if n := strings.Count(html, "<script"); n != 1 {
 		t.Errorf("report has %d <script> elements, want 1 (the sort script)", n)
 	}
-	// Two ablation charts and four learning curves, all inline.
-	if n := strings.Count(html, `<svg class="chart"`); n != 6 {
-		t.Errorf("report has %d inline charts, want 6", n)
+	// Two ablation charts, five learning curves (main-head and weighted-total training loss) and the
+	// hyperparameter view, all inline.
+	if n := strings.Count(html, `<svg class="chart"`); n != 8 {
+		t.Errorf("report has %d inline charts, want 8", n)
 	}
 	// The killed run is listed although its trial is represented by the rerun.
 	if !regexp.MustCompile(`(?s)id="run-00000004-[^"]*">\s*<h3>reduce=false,aux=false <span class="status s-KILLED">`).

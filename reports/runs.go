@@ -26,11 +26,12 @@ const (
 	derivedPrefix      = "derived."
 )
 
-// run is one run with its epochs and artifacts.
+// run is one run with its epochs, artifacts and per-example evidence.
 type run struct {
 	tracking.RunSummary
 	Epochs    []tracking.Epoch
 	Artifacts []tracking.Artifact
+	evidence
 }
 
 // trial is every run of one trial name; Rep stands for the trial (newest
@@ -65,6 +66,9 @@ func loadRuns(ctx context.Context, st *tracking.Store, experiment string) ([]*ru
 			return nil, fmt.Errorf("reports: run %s: %w", s.ID, err)
 		}
 		if r.Artifacts, err = st.Artifacts(ctx, s.ID); err != nil {
+			return nil, fmt.Errorf("reports: run %s: %w", s.ID, err)
+		}
+		if r.evidence, err = loadEvidence(ctx, st, s.ID); err != nil {
 			return nil, fmt.Errorf("reports: run %s: %w", s.ID, err)
 		}
 		out = append(out, r)

@@ -8,15 +8,15 @@ import (
 	"inceptionlab/cmd/internal/wire"
 	"inceptionlab/experiments"
 	"inceptionlab/reports"
-	"inceptionlab/runner"
 	"inceptionlab/tracking"
 )
 
 func init() { newStudy = study }
 
 // study computes the 1x1 study for the experiment's network: from -config when given, else from the
-// resolved config recorded with the experiment's newest run (a sweep's trials share everything the study
-// varies, except the module variant it compares anyway).
+// resolved config recorded with the experiment's newest run, through the same wire.ExperimentStudy as
+// the runner's report (which compares the module variants and counts the aux heads whatever that run
+// set, so the newest run of a reduce or aux sweep gives the same study as any other).
 func study(ctx context.Context, st *tracking.Store, experiment, configFile string) (*reports.Study, error) {
 	classes := 0
 	var exp *experiments.Experiment
@@ -50,5 +50,5 @@ func study(ctx context.Context, st *tracking.Store, experiment, configFile strin
 	if classes < 2 {
 		classes = 5
 	}
-	return wire.Study(runner.SpecForConfig(exp, classes))
+	return wire.ExperimentStudy(exp, classes)
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"inceptionlab/experiments"
+	"inceptionlab/model"
 	"inceptionlab/reports"
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
@@ -20,11 +21,28 @@ func ReportPath(outDir, experiment string) string {
 func ReportOptions(exp *experiments.Experiment, name, configFile string, b Build) reports.Options {
 	opts := reports.Options{Experiment: name, ConfigFile: configFile, Build: b.Map()}
 	if exp != nil {
-		if st, err := Study(runner.SpecForConfig(exp, 5)); err == nil {
+		if st, err := ExperimentStudy(exp, 5); err == nil {
 			opts.Study = st
 		}
 	}
 	return opts
+}
+
+// ExperimentStudy is the 1x1 study of an experiment's network, the one function both the runner's
+// report and the standalone report command use. fallbackClasses is the class count for data sources
+// whose classes the config does not fix. The study compares module variants itself and reports every
+// network with and without aux heads, so it must not depend on which trial's config it is given: the
+// aux heads are counted (as model.aux describes them, else the paper's) even when that trial turned
+// them off.
+func ExperimentStudy(exp *experiments.Experiment, fallbackClasses int) (*reports.Study, error) {
+	spec := runner.SpecForConfig(exp, fallbackClasses)
+	if !spec.Aux.Enabled {
+		spec.Aux.Enabled = true
+		if len(spec.Aux.After) == 0 {
+			spec.Aux = model.DefaultSpec(spec.NumClasses).Aux
+		}
+	}
+	return Study(spec)
 }
 
 // WriteReport writes the experiment's report to its default path and returns the path.
