@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 
 	"inceptionlab/experiments"
-	"inceptionlab/model"
+	"inceptionlab/model/arch"
 	"inceptionlab/reports"
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
@@ -39,7 +39,7 @@ func ExperimentStudy(exp *experiments.Experiment, fallbackClasses int) (*reports
 	if !spec.Aux.Enabled {
 		spec.Aux.Enabled = true
 		if len(spec.Aux.After) == 0 {
-			spec.Aux = model.DefaultSpec(spec.NumClasses).Aux
+			spec.Aux = arch.DefaultSpec(spec.NumClasses).Aux
 		}
 	}
 	return Study(spec)
