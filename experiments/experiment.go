@@ -1,5 +1,7 @@
 package experiments
 
+import "inceptionlab/model/arch"
+
 // Experiment is a fully typed experiment config. Field tags give the YAML key of each field.
 type Experiment struct {
 	File      string   `yaml:"-"` // path it was loaded from ("" when built in Go)
@@ -65,33 +67,9 @@ type Inception struct {
 	Blocks   []Block `yaml:"blocks"`
 }
 
-// Block is one row of the channel table: the output widths of the four branches and the widths
-// of the 1x1 reductions in front of the 3x3 and 5x5 convolutions.
-type Block struct {
-	Name     string `yaml:"name"`
-	Ch1x1    int    `yaml:"ch1x1"`
-	Ch3x3Red int    `yaml:"ch3x3red"`
-	Ch3x3    int    `yaml:"ch3x3"`
-	Ch5x5Red int    `yaml:"ch5x5red"`
-	Ch5x5    int    `yaml:"ch5x5"`
-	PoolProj int    `yaml:"pool_proj"`
-}
-
-// Stage returns the stage number the block name starts with (4 for "4e"), or 0 when the name
-// has no leading number.
-func (b Block) Stage() int {
-	n := 0
-	for _, r := range b.Name {
-		if r < '0' || r > '9' {
-			break
-		}
-		n = n*10 + int(r-'0')
-		if n > 1000 {
-			return 0
-		}
-	}
-	return n
-}
+// Block is one row of the channel table (model.inception.blocks): the network description's own type,
+// so the table, its columns and its rules (arch.CheckBlocks) exist once.
+type Block = arch.BlockSpec
 
 // Aux configures the auxiliary classifiers.
 type Aux struct {
@@ -143,7 +121,7 @@ type EarlyStop struct {
 // Valid values of the enumerated keys.
 var (
 	Sources    = []string{"embedded", "fashion-mnist", "folder"}
-	Inits      = []string{"glorot_uniform", "he_normal"}
+	Inits      = arch.Inits
 	Optimizers = []string{"adam", "adamw", "sgd"}
 	Schedules  = []string{"constant", "step", "cosine", "onecycle"}
 )
@@ -153,24 +131,13 @@ var (
 const DefaultFashionMNISTPath = "/usr/share/datasets/fashion-mnist"
 
 // PaperBlocks returns a fresh copy of the channel table of the GoogLeNet paper (Table 1), with
-// max-pools 3/2 between stages 3, 4 and 5.
-func PaperBlocks() []Block {
-	return []Block{
-		{"3a", 64, 96, 128, 16, 32, 32},
-		{"3b", 128, 128, 192, 32, 96, 64},
-		{"4a", 192, 96, 208, 16, 48, 64},
-		{"4b", 160, 112, 224, 24, 64, 64},
-		{"4c", 128, 128, 256, 24, 64, 64},
-		{"4d", 112, 144, 288, 32, 64, 64},
-		{"4e", 256, 160, 320, 32, 128, 128},
-		{"5a", 256, 160, 320, 32, 128, 128},
-		{"5b", 384, 192, 384, 48, 128, 128},
-	}
-}
+// max-pools 3/2 between stages 3, 4 and 5 (arch.DefaultBlocks).
+func PaperBlocks() []Block { return arch.DefaultBlocks() }
 
 // Default returns an experiment with every key at its default. Name is empty and must be set;
 // data.image_size and data.path follow data.source as documented.
 func Default() *Experiment {
+	ms := arch.DefaultSpec(0) // the network's defaults: the paper's
 	return &Experiment{
 		Seed: 1,
 		Data: Data{
@@ -181,11 +148,11 @@ func Default() *Experiment {
 			Normalize: Normalize{Mean: []float64{0.5}, Std: []float64{0.5}},
 		},
 		Model: Model{
-			Width:     1.0,
-			Init:      "glorot_uniform",
-			Inception: Inception{Reduce: true, PoolProj: true, Blocks: PaperBlocks()},
-			Aux:       Aux{Enabled: true, Weight: 0.3, After: []string{"4a", "4d"}, Dropout: 0.5},
-			Dropout:   0.4,
+			Width:     ms.Width,
+			Init:      ms.Init,
+			Inception: Inception{Reduce: ms.Reduce, PoolProj: ms.PoolProj, Blocks: ms.Blocks},
+			Aux:       Aux{Enabled: ms.Aux.Enabled, Weight: ms.Aux.Weight, After: ms.Aux.After, Dropout: ms.Aux.Dropout},
+			Dropout:   ms.Dropout,
 		},
 		Train: Train{Optimizer: "adam", LR: 3e-4, Momentum: 0.9, BatchSize: 32, Epochs: 10,
 			Schedule: Schedule{Type: "constant", Every: 8, Factor: 0.96, PctStart: 0.3, DivFactor: 25, FinalDivFactor: 1e4}},

@@ -244,7 +244,7 @@ func TestCompactAndMappingBlocksAgree(t *testing.T) {
 	if a.Hash() != b.Hash() {
 		t.Errorf("compact and mapping forms resolve differently:\n%s\n%s", a.Resolved(), b.Resolved())
 	}
-	want := Block{"4d", 112, 144, 288, 32, 64, 64}
+	want := Block{Name: "4d", Ch1x1: 112, Ch3x3Red: 144, Ch3x3: 288, Ch5x5Red: 32, Ch5x5: 64, PoolProj: 64}
 	if got := b.Model.Inception.Blocks[2]; got != want {
 		t.Errorf("block 2 = %+v, want %+v", got, want)
 	}
@@ -292,7 +292,7 @@ func TestDefaults(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.key, c.got, c.want)
 		}
 	}
-	if e.Model.Inception.Blocks[6] != (Block{"4e", 256, 160, 320, 32, 128, 128}) {
+	if e.Model.Inception.Blocks[6] != (Block{Name: "4e", Ch1x1: 256, Ch3x3Red: 160, Ch3x3: 320, Ch5x5Red: 32, Ch5x5: 128, PoolProj: 128}) {
 		t.Errorf("block 4e = %+v", e.Model.Inception.Blocks[6])
 	}
 }

@@ -6,12 +6,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"inceptionlab/model/arch"
 )
 
-var (
-	nameRE      = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-	blockNameRE = regexp.MustCompile(`^[1-9][0-9]?[a-z][a-z0-9_]*$`)
-)
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
 // validName reports whether s can be used as an experiment or variant name (a folder name).
 func validName(s string) bool {
@@ -101,30 +100,12 @@ func (e *Experiment) validateModel(v *errorList) {
 	halfOpenUnit(v, "model.aux.dropout", m.Aux.Dropout)
 
 	blocks := m.Inception.Blocks
-	if len(blocks) == 0 {
-		v.add("model.inception.blocks", ErrValue, "must list at least one block")
-	}
-	seen := map[string]int{}
-	for i, b := range blocks {
-		key := fmt.Sprintf("model.inception.blocks[%d]", i)
-		switch {
-		case !blockNameRE.MatchString(b.Name):
-			v.add(key+".name", ErrValue, "must be a stage number followed by a letter, like 3a or 4e, got %q", b.Name)
-		case seen[b.Name] > 0:
-			v.add(key+".name", ErrValue, "%q is already the name of block %d", b.Name, seen[b.Name]-1)
-		case i > 0 && b.Stage() < blocks[i-1].Stage():
-			v.add(key+".name", ErrValue, "stage %d block %q comes after stage %d block %q; stages must not decrease",
-				b.Stage(), b.Name, blocks[i-1].Stage(), blocks[i-1].Name)
+	for _, p := range arch.CheckBlocks(blocks) {
+		key := "model.inception.blocks"
+		if p.Index >= 0 {
+			key = fmt.Sprintf("%s[%d].%s", key, p.Index, p.Field)
 		}
-		seen[b.Name] = i + 1
-		for _, w := range []struct {
-			key string
-			n   int
-		}{{"ch1x1", b.Ch1x1}, {"ch3x3red", b.Ch3x3Red}, {"ch3x3", b.Ch3x3}, {"ch5x5red", b.Ch5x5Red}, {"ch5x5", b.Ch5x5}, {"pool_proj", b.PoolProj}} {
-			if w.n <= 0 {
-				v.add(key+"."+w.key, ErrValue, "must be > 0, got %d", w.n)
-			}
-		}
+		v.add(key, ErrValue, "%s", p.Msg)
 	}
 
 	a := m.Aux

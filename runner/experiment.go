@@ -155,7 +155,7 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 	res = Result{Index: tr.t.Index, Trial: tr.t.Name, Hash: tr.t.Hash, Dir: tr.dir, TestTop1: nan()}
 	start := tr.now()
 	defer func() { res.Seconds = tr.now().Sub(start).Seconds() }()
-	spec := SpecForConfig(tr.cfg, 0)
+	spec := tr.cfg.SpecForConfig(0)
 	if plan, err := arch.NewPlan(spec); err == nil {
 		res.Params, res.MACs = plan.TotalParams(true), plan.TotalMACs(false)
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"inceptionlab/data"
 	"inceptionlab/experiments"
-	"inceptionlab/model/arch"
 )
 
 func TestTrialDirIsSafeAndUnique(t *testing.T) {
@@ -108,18 +108,9 @@ type errTest string
 
 func (e errTest) Error() string { return string(e) }
 
-// TestPaperTablesAgree: experiments (config defaults) and model (the network's defaults) each hold the
-// paper's channel table, since neither may import the other; they must not drift apart.
-func TestPaperTablesAgree(t *testing.T) {
-	e := experiments.Default()
-	got := ModelSpec(e, 1000).Blocks
-	want := arch.DefaultBlocks()
-	if len(got) != len(want) {
-		t.Fatalf("experiments has %d blocks, model %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("block %d: experiments %+v, model %+v", i, got[i], want[i])
-		}
+// TestFashionMNISTClassCount: experiments counts the Fashion-MNIST classes without importing data.
+func TestFashionMNISTClassCount(t *testing.T) {
+	if got, want := experiments.FashionMNISTClasses, len(data.FashionMNISTClasses); got != want {
+		t.Errorf("experiments.FashionMNISTClasses = %d, data has %d class names", got, want)
 	}
 }

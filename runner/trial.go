@@ -101,7 +101,7 @@ func (tr *trial) prepare(ctx context.Context, prevID string) (*prepared, error) 
 	std, _ := json.Marshal(cfg.Data.Normalize.Std)
 	p.meta = map[string]string{MetaConfigHash: tr.t.Hash, MetaClasses: string(classes), MetaMean: string(mean), MetaStd: string(std)}
 
-	spec := ModelSpec(cfg, len(splits.Classes))
+	spec := cfg.ModelSpec(len(splits.Classes))
 	if err := CheckSize(spec, cfg.Train.BatchSize); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,6 @@ import (
 
 	"inceptionlab/experiments"
 	"inceptionlab/model/arch"
-	"inceptionlab/runner"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -71,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "params:", err)
 			return 2
 		}
-		spec = runner.SpecForConfig(exp, classes)
+		spec = exp.SpecForConfig(classes)
 	}
 	var err error
 	if study {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 
 	"inceptionlab/model/arch"
@@ -43,16 +42,8 @@ func renderTable(w io.Writer, p *arch.Plan, asJSON bool) error {
 	}
 
 	s := p.Spec
-	paper, why := paperComparable(s)
-	rows := map[string]arch.PaperRow{}
-	if paper {
-		for _, r := range arch.PaperTable1 {
-			rows[r.Group] = r
-		}
-		if s.NumClasses != 1000 {
-			delete(rows, "fc")
-		}
-	}
+	rows, why := arch.PaperRows(s)
+	paper := rows != nil
 	var b strings.Builder
 	fmt.Fprintf(&b, "GoogLeNet %s\n\n", describe(s))
 	fmt.Fprintf(&b, "%-14s %-12s %13s %16s", "group", "output CxHxW", "params", "MACs")
@@ -114,27 +105,6 @@ func renderTable(w io.Writer, p *arch.Plan, asJSON bool) error {
 		}
 	}
 	return writeText(w, b.String())
-}
-
-// paperComparable reports whether Table 1 describes s, and if not, why.
-func paperComparable(s arch.Spec) (bool, string) {
-	var why []string
-	if s.ImageSize != 224 {
-		why = append(why, fmt.Sprintf("this model's input is %dx%d", s.ImageSize, s.ImageSize))
-	}
-	if s.InChannels != 3 {
-		why = append(why, fmt.Sprintf("it has %d input channel(s)", s.InChannels))
-	}
-	if s.Width != 1 && s.Width != 0 {
-		why = append(why, fmt.Sprintf("its width is %g", s.Width))
-	}
-	if !s.Reduce || !s.PoolProj {
-		why = append(why, "it uses the naive Inception module")
-	}
-	if !slices.Equal(s.Blocks, arch.DefaultBlocks()) {
-		why = append(why, "its block table differs from the paper's")
-	}
-	return len(why) == 0, strings.Join(why, ", ")
 }
 
 func describe(s arch.Spec) string {

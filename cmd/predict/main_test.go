@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"inceptionlab/cmd/internal/record"
 	"inceptionlab/cmd/internal/wire"
 	"inceptionlab/data"
 	"inceptionlab/experiments"
@@ -48,7 +49,7 @@ func trainSmoke(t *testing.T) (db, runID, ckpt string) {
 			return
 		}
 		defer st.Close()
-		res, err := runner.Run(context.Background(), exp, wire.Recorder(st, wire.Build{}), runner.Options{OutDir: dir, Index: -1})
+		res, err := runner.Run(context.Background(), exp, record.New(st, wire.Build{}), runner.Options{OutDir: dir, Index: -1})
 		if err != nil {
 			trained.err = err
 			return

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"inceptionlab/cmd/internal/record"
 	"inceptionlab/cmd/internal/wire"
 	"inceptionlab/experiments"
 	"inceptionlab/model"
@@ -56,7 +57,7 @@ func TestPredictRunRejectsReplacedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := runner.Run(context.Background(), exp, wire.Recorder(st, wire.Build{}), runner.Options{OutDir: dir, Index: -1})
+	res, err := runner.Run(context.Background(), exp, record.New(st, wire.Build{}), runner.Options{OutDir: dir, Index: -1})
 	st.Close()
 	if err != nil {
 		t.Fatal(err)

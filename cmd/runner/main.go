@@ -34,6 +34,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
+	"inceptionlab/cmd/internal/record"
 	"inceptionlab/cmd/internal/wire"
 	"inceptionlab/experiments"
 	"inceptionlab/internal/fault"
@@ -152,6 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		runtime.GOMAXPROCS(threads)
 	}
 	build := wire.BuildInfo()
+	build.BLAS = runner.BLASName()
 	if !f.quiet {
 		fmt.Fprintf(stdout, "inceptionlab runner: %s, %d threads, matrix multiply: %s\n", exp.Name, runtime.GOMAXPROCS(0), build.BLAS)
 	}
@@ -170,7 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !f.noReport {
 		opts.AfterEpoch = liveReport(ctx, st, exp, f, build, stderr)
 	}
-	results, runErr := runner.Run(ctx, exp, wire.Recorder(st, build), opts)
+	results, runErr := runner.Run(ctx, exp, record.New(st, build), opts)
 	if results == nil && runErr != nil {
 		fmt.Fprintln(stderr, "runner:", runErr)
 		return 2

@@ -30,14 +30,6 @@ func NewPlan(s Spec) (*Plan, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	prev := 0
-	for i, bs := range s.Blocks {
-		st, _ := Stage(bs.Name) // validated above
-		if st < prev {
-			return nil, fmt.Errorf("model: blocks[%d] (%s): stage %d follows stage %d; blocks must be in stage order", i, bs.Name, st, prev)
-		}
-		prev = st
-	}
 	b := &builder{p: &Plan{Spec: s}}
 	x := b.add(Layer{Name: "input", Group: "input", Kind: KindInput,
 		Out: Shape{s.InChannels, s.ImageSize, s.ImageSize}}, false)
@@ -57,7 +49,7 @@ func NewPlan(s Spec) (*Plan, error) {
 	auxHeads := make([]Head, len(s.Aux.After))
 	for i, bs := range s.Blocks {
 		if i > 0 {
-			if st, pst := mustStage(bs.Name), mustStage(s.Blocks[i-1].Name); st != pst {
+			if st, pst := bs.Stage(), s.Blocks[i-1].Stage(); st != pst {
 				x = b.maxPool(fmt.Sprintf("pool%d_3x3_s2", pst), fmt.Sprintf("pool%d", pst), x, 3, 2)
 			}
 		}
@@ -78,14 +70,6 @@ func NewPlan(s Spec) (*Plan, error) {
 		b.p.Heads = b.p.Heads[:1]
 	}
 	return b.p, nil
-}
-
-func mustStage(name string) int {
-	st, err := Stage(name)
-	if err != nil {
-		panic(err) // unreachable: NewPlan validated every block name
-	}
-	return st
 }
 
 // builder appends layers to a plan and records the first shape error, like bufio.Writer.

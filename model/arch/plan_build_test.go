@@ -288,9 +288,9 @@ func TestNewPlanErrors(t *testing.T) {
 	}{
 		{"small image", func(s *Spec) { s.ImageSize = 31 }, "image_size must be >= 32, got 31"},
 		{"classes", func(s *Spec) { s.NumClasses = 1 }, "num_classes must be >= 2"},
-		{"bad channel", func(s *Spec) { s.Blocks[2].Ch3x3 = -4 }, "blocks[2] (4a): ch3x3 must be > 0, got -4"},
+		{"bad channel", func(s *Spec) { s.Blocks[2].Ch3x3 = -4 }, "blocks[2] (4a): ch3x3: must be > 0, got -4"},
 		{"aux after unknown", func(s *Spec) { s.Aux.After = []string{"4z"} }, `aux head after "4z" names no block`},
-		{"stage order", func(s *Spec) { s.Blocks[0], s.Blocks[2] = s.Blocks[2], s.Blocks[0] }, "blocks[1] (3b): stage 3 follows stage 4"},
+		{"stage order", func(s *Spec) { s.Blocks[0], s.Blocks[2] = s.Blocks[2], s.Blocks[0] }, `blocks[1] (3b): name: stage 3 block "3b" comes after stage 4 block "4a"; stages must not decrease`},
 		{"init", func(s *Spec) { s.Init = "zeros" }, `init must be glorot_uniform or he_normal, got "zeros"`},
 	}
 	for _, tc := range tests {

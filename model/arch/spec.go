@@ -9,19 +9,22 @@ package arch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// BlockSpec is one row of the Inception channel table (the paper's Table 1).
+// BlockSpec is one row of the Inception channel table (the paper's Table 1): the output widths of the four
+// branches and the widths of the 1x1 reductions in front of the 3x3 and 5x5 convolutions. The yaml tags are
+// the config keys of model.inception.blocks (package experiments decodes into this type).
 type BlockSpec struct {
-	Name     string // e.g. "3a"; the leading number is the stage, a max-pool 3/2 separates stages
-	Ch1x1    int
-	Ch3x3Red int
-	Ch3x3    int
-	Ch5x5Red int
-	Ch5x5    int
-	PoolProj int
+	Name     string `yaml:"name"` // e.g. "3a"; the leading number is the stage, a max-pool 3/2 separates stages
+	Ch1x1    int    `yaml:"ch1x1"`
+	Ch3x3Red int    `yaml:"ch3x3red"`
+	Ch3x3    int    `yaml:"ch3x3"`
+	Ch5x5Red int    `yaml:"ch5x5red"`
+	Ch5x5    int    `yaml:"ch5x5"`
+	PoolProj int    `yaml:"pool_proj"`
 }
 
 // AuxSpec describes the auxiliary classifiers.
@@ -71,16 +74,12 @@ func DefaultSpec(numClasses int) Spec {
 	}
 }
 
-// Stage returns the leading number of a block name ("4e" -> 4).
+// Stage returns the stage number a block name starts with ("4e" -> 4), or an error when it has none.
 func Stage(name string) (int, error) {
-	i := 0
-	for i < len(name) && name[i] >= '0' && name[i] <= '9' {
-		i++
+	if n := (BlockSpec{Name: name}).Stage(); n > 0 {
+		return n, nil
 	}
-	if i == 0 {
-		return 0, fmt.Errorf("model: block name %q must start with its stage number, like 3a or 4e", name)
-	}
-	return strconv.Atoi(name[:i])
+	return 0, fmt.Errorf("model: block name %q must start with its stage number, like 3a or 4e", name)
 }
 
 // Scale applies the width multiplier to a channel count (rounded, at least 1).
@@ -127,8 +126,6 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("model: num_classes must be >= 2, got %d", s.NumClasses)
 	case s.Width <= 0:
 		return fmt.Errorf("model: width must be > 0, got %g", s.Width)
-	case len(s.Blocks) == 0:
-		return fmt.Errorf("model: at least one inception block is needed")
 	case s.Dropout < 0 || s.Dropout >= 1:
 		return fmt.Errorf("model: dropout must be in [0,1), got %g", s.Dropout)
 	case s.Aux.Enabled && (s.Aux.Dropout < 0 || s.Aux.Dropout >= 1):
@@ -136,25 +133,19 @@ func (s Spec) Validate() error {
 	case s.Aux.Weight < 0:
 		return fmt.Errorf("model: aux weight must be >= 0, got %g", s.Aux.Weight)
 	}
-	switch s.Init {
-	case "", "glorot_uniform", "he_normal":
-	default:
-		return fmt.Errorf("model: init must be glorot_uniform or he_normal, got %q", s.Init)
+	if !slices.Contains(Inits, s.Init) && s.Init != "" {
+		return fmt.Errorf("model: init must be %s, got %q", strings.Join(Inits, " or "), s.Init)
+	}
+	if ps := CheckBlocks(s.Blocks); len(ps) > 0 {
+		p := ps[0]
+		if p.Index < 0 {
+			return fmt.Errorf("model: blocks: %s", p.Msg)
+		}
+		return fmt.Errorf("model: blocks[%d] (%s): %s: %s", p.Index, s.Blocks[p.Index].Name, p.Field, p.Msg)
 	}
 	seen := map[string]bool{}
-	for i, b := range s.Blocks {
-		if _, err := Stage(b.Name); err != nil {
-			return fmt.Errorf("model: blocks[%d]: %w", i, err)
-		}
-		if seen[b.Name] {
-			return fmt.Errorf("model: blocks[%d]: duplicate block name %q", i, b.Name)
-		}
+	for _, b := range s.Blocks {
 		seen[b.Name] = true
-		for j, c := range []int{b.Ch1x1, b.Ch3x3Red, b.Ch3x3, b.Ch5x5Red, b.Ch5x5, b.PoolProj} {
-			if c <= 0 {
-				return fmt.Errorf("model: blocks[%d] (%s): %s must be > 0, got %d", i, b.Name, BlockFields[j], c)
-			}
-		}
 	}
 	if s.Aux.Enabled {
 		for _, a := range s.Aux.After {

@@ -7,7 +7,6 @@ import (
 	"inceptionlab/experiments"
 	"inceptionlab/model/arch"
 	"inceptionlab/reports"
-	"inceptionlab/runner"
 	"inceptionlab/tracking"
 )
 
@@ -35,7 +34,7 @@ func ReportOptions(exp *experiments.Experiment, name, configFile string, b Build
 // aux heads are counted (as model.aux describes them, else the paper's) even when that trial turned
 // them off.
 func ExperimentStudy(exp *experiments.Experiment, fallbackClasses int) (*reports.Study, error) {
-	spec := runner.SpecForConfig(exp, fallbackClasses)
+	spec := exp.SpecForConfig(fallbackClasses)
 	if !spec.Aux.Enabled {
 		spec.Aux.Enabled = true
 		if len(spec.Aux.After) == 0 {

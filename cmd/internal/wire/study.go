@@ -24,13 +24,14 @@ func Study(spec arch.Spec) (*reports.Study, error) {
 	if err != nil {
 		return nil, err
 	}
+	paper, _ := arch.PaperRows(s224) // nil when the channel table is not the paper's
 	ex := at.Example
 	out := &reports.Study{
 		Example: reports.StudyExample{In: ex.InChannels, Reduce: ex.Reducers, Out: ex.Filters, K: ex.Kernel,
 			Naive: ex.NaiveWeights, Reduced: ex.ReducedWeights},
 		ImageSize: spec.ImageSize,
-		Blocks:    studyBlocks(at, false),
-		Blocks224: studyBlocks(at224, true),
+		Blocks:    studyBlocks(at, nil),
+		Blocks224: studyBlocks(at224, paper),
 	}
 	for _, t := range at.Totals {
 		out.Totals = append(out.Totals,
@@ -40,13 +41,9 @@ func Study(spec arch.Spec) (*reports.Study, error) {
 	return out, nil
 }
 
-func studyBlocks(st *arch.Study, paper bool) []reports.StudyBlock {
-	rows := map[string]arch.PaperRow{}
-	if paper {
-		for _, r := range arch.PaperTable1 {
-			rows[r.Group] = r
-		}
-	}
+// studyBlocks lists the study's blocks in the report's terms, with the paper's figures from rows (the
+// Table 1 join, arch.PaperRows) where there are any.
+func studyBlocks(st *arch.Study, rows map[string]arch.PaperRow) []reports.StudyBlock {
 	var out []reports.StudyBlock
 	for _, b := range st.Blocks {
 		sb := reports.StudyBlock{Name: b.Name, ReduceParams: b.Reduce.Params, NaiveParams: b.NaiveProj.Params,

@@ -1,22 +1,26 @@
-package wire
+// Package record adapts the tracking store to the runner's Recorder interface, adding the build facts
+// (cmd/internal/wire.Build) to every run. It is the only glue between runner and tracking, kept apart
+// from wire so that commands that do not train (report, params) link no training code.
+package record
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
+	"inceptionlab/cmd/internal/wire"
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
 )
 
-// Recorder adapts a tracking store to runner.Recorder, adding the build facts to every run.
-func Recorder(st *tracking.Store, build Build) runner.Recorder {
+// New adapts a tracking store to runner.Recorder, adding the build facts to every run.
+func New(st *tracking.Store, build wire.Build) runner.Recorder {
 	return &recorder{st: st, build: build}
 }
 
 type recorder struct {
 	st    *tracking.Store
-	build Build
+	build wire.Build
 }
 
 func (r *recorder) FinishedRun(ctx context.Context, experiment, hash string) (string, error) {
