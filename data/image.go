@@ -7,6 +7,7 @@ import (
 	"image/color"
 	_ "image/jpeg" // register the JPEG decoder
 	_ "image/png"  // register the PNG decoder
+	"io"
 	"os"
 )
 
@@ -44,17 +45,51 @@ func decodeImage(b []byte, name string) (raster, error) {
 	return toRaster(img), nil
 }
 
-// decodeImageFile reads and decodes one JPEG or PNG file.
+// MaxImageFileBytes bounds the size of one image file (a 64-megapixel PNG compresses well below it).
+const MaxImageFileBytes = 64 << 20
+
+// decodeImageFile reads and decodes one JPEG or PNG file. It stats the file first (a device, folder or
+// pipe is never read; a file over MaxImageFileBytes is rejected unread) and sniffs the header before
+// reading the rest, so a large non-image costs one small read.
 func decodeImageFile(path string) (raster, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return raster{}, fileErrorf(path, ErrMissing, "no such file")
 		}
 		return raster{}, &FileError{Path: path, Err: err}
 	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return raster{}, &FileError{Path: path, Err: err}
+	}
+	if !info.Mode().IsRegular() {
+		return raster{}, fileErrorf(path, ErrNotImage, "not a regular file (mode %v); want a JPEG or PNG file", info.Mode().Type())
+	}
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	if !isJPEG(head[:n]) && !isPNG(head[:n]) {
+		return raster{}, fileErrorf(path, ErrNotImage, "content is neither JPEG nor PNG")
+	}
+	if info.Size() > MaxImageFileBytes {
+		return raster{}, fileErrorf(path, ErrBadImage, "is %.1f GiB; image files are limited to %d MiB",
+			float64(info.Size())/(1<<30), MaxImageFileBytes>>20)
+	}
+	rest, err := io.ReadAll(io.LimitReader(f, MaxImageFileBytes+1-int64(n)))
+	if err != nil {
+		return raster{}, &FileError{Path: path, Err: err}
+	}
+	b := append(head[:n:n], rest...)
+	if len(b) > MaxImageFileBytes {
+		return raster{}, fileErrorf(path, ErrBadImage, "grew beyond %d MiB while being read", MaxImageFileBytes>>20)
+	}
 	return decodeImage(b, path)
 }
+
+func isJPEG(b []byte) bool { return len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF }
+
+func isPNG(b []byte) bool { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) }
 
 // toRaster converts a decoded image to planes: gray colour models give one plane, all others three.
 // Alpha is dropped after compositing over black (premultiplied values).

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"strings"
 
@@ -17,9 +16,9 @@ import (
 // result into an Experiment and validates it, including every trial of its sweep. Problems
 // come back as an *Error or, when there are several, Errors; see the package documentation.
 func Load(path string, overrides []string) (*Experiment, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read config: %v", err), Err: err}
+		return nil, err
 	}
 	return Parse(path, data, overrides)
 }
@@ -118,6 +117,9 @@ func (e *Experiment) decodeFile(data []byte, set map[string]bool) errorList {
 // readDocument parses data as a single YAML document whose top level is a mapping; it returns
 // nil for an empty document.
 func readDocument(data []byte) (*yaml.Node, errorList) {
+	if len(data) > MaxConfigBytes {
+		return nil, errorList{tooBig("", int64(len(data)))}
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
@@ -131,6 +133,9 @@ func readDocument(data []byte) (*yaml.Node, errorList) {
 		return nil, nil
 	}
 	root := doc.Content[0]
+	if errs := checkBounds(root); len(errs) > 0 {
+		return nil, errs
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, errorList{{Msg: fmt.Sprintf("the top level must be a mapping of keys (%s), got %s",
 			strings.Join(yamlKeys(reflect.TypeOf(Experiment{})), ", "), describeNode(root)), Err: ErrType}}

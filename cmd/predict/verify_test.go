@@ -72,3 +72,13 @@ func TestPredictRunRejectsReplacedCheckpoint(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want exit 1 naming %s and the failed sha256 check", code, errb.String(), best)
 	}
 }
+
+// Issue 15 case 8: predict -image /dev/zero is rejected at once instead of reading until memory runs out.
+func TestPredictImageDevZero(t *testing.T) {
+	_, _, ckpt := trainSmoke(t)
+	var out, errb bytes.Buffer
+	code := run([]string{"-checkpoint", ckpt, "-image", "/dev/zero"}, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "/dev/zero") || !strings.Contains(errb.String(), "not a regular file") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+}

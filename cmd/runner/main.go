@@ -134,10 +134,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "runner:", err)
 		return 2
 	}
-	exp, err := experiments.Load(f.config, f.sets)
+	exp, err := experiments.LoadContext(ctx, f.config, f.sets) // a signal stops the loading too
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "runner: interrupted while loading", f.config)
+		return ExitInterrupted
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "runner:", err)
-		return 2
+		return ExitUsage
 	}
 	if f.list {
 		return listTrials(exp, f, stdout, stderr)

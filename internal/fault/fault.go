@@ -6,8 +6,9 @@
 //	INCEPTIONLAB_FAULT=POINT[@N][=ACTION][,POINT[@N][=ACTION]...]
 //
 // fires ACTION at the N-th time (default 1) the process reaches POINT. ACTION is "kill" (the default:
-// SIGKILL to the process itself, as a power cut or the OOM killer would) or "panic" (a Go panic with a
-// message naming the point). Points are plain names such as "checkpoint.write"; [Points] lists them.
+// SIGKILL to the process itself, as a power cut or the OOM killer would), "panic" (a Go panic with a
+// message naming the point) or "hang" (block the calling goroutine for good, as a read from a slow
+// device would). Points are plain names such as "checkpoint.write"; [Points] lists them.
 package fault
 
 import (
@@ -23,6 +24,7 @@ const EnvVar = "INCEPTIONLAB_FAULT"
 
 // The fault points the code base calls.
 const (
+	ConfigLoad       = "config.load"       // a config file is about to be read
 	TrialStart       = "trial.start"       // a trial holds its lock and is about to load its data and network
 	CheckpointWrite  = "checkpoint.write"  // a checkpoint's temporary file is written, not yet renamed over the old one
 	AfterCheckpoint  = "checkpoint.saved"  // an epoch's checkpoints are on disk, the database does not know yet
@@ -30,7 +32,7 @@ const (
 )
 
 // Points lists every fault point.
-var Points = []string{TrialStart, CheckpointWrite, AfterCheckpoint, EpochTransaction}
+var Points = []string{ConfigLoad, TrialStart, CheckpointWrite, AfterCheckpoint, EpochTransaction}
 
 var (
 	mu    sync.Mutex
@@ -67,6 +69,8 @@ func Point(name string) {
 		switch action {
 		case "panic":
 			panic(fmt.Sprintf("fault: injected panic at %s (hit %d)", name, n))
+		case "hang":
+			select {}
 		default:
 			killSelf()
 		}
