@@ -16,69 +16,77 @@ import (
 	"inceptionlab/model/safetensors"
 )
 
-// The PyTorch cross-check: our parameters, exported with WriteSafetensors, are loaded into the independent
-// reference implementation /work/shared/bench/googlenet_torch.py (../shared/bench relative to the repo;
-// INCEPTIONLAB_BENCH overrides) with load_state_dict(strict=True) by testdata/torch_crosscheck.py, and its
-// eval-mode logits are compared with refForward's. It needs /usr/bin/python3 with torch and is skipped
-// with a message otherwise.
+// The PyTorch cross-check: our parameters, exported with WriteSafetensors, are loaded into the
+// independent PyTorch reference in testdata/googlenet_ref.py (it builds the network from the
+// parameters' shapes and loads them with load_state_dict(strict=True)) by testdata/torch_crosscheck.py,
+// which also trains it for a few steps. Both scripts ship with the repository; the check needs only
+// /usr/bin/python3 with torch (Debian: apt-get install python3-torch) and is skipped, saying so,
+// without it.
 
 const torchPython = "/usr/bin/python3"
 
 var torchProbe struct {
 	once   sync.Once
-	bench  string
+	ok     bool
 	reason string
 }
 
-// torchBench returns the bench directory or skips the test, saying why.
-func torchBench(t *testing.T) string {
+// needTorch skips the test unless /usr/bin/python3 can import torch.
+func needTorch(t *testing.T) {
 	t.Helper()
 	torchProbe.once.Do(func() {
-		dir := os.Getenv("INCEPTIONLAB_BENCH")
-		if dir == "" {
-			dir = filepath.Join("..", "..", "shared", "bench")
-		}
-		if _, err := os.Stat(filepath.Join(dir, "googlenet_torch.py")); err != nil {
-			torchProbe.reason = fmt.Sprintf("PyTorch cross-check skipped: reference %s/googlenet_torch.py not found (set INCEPTIONLAB_BENCH)", dir)
-			return
-		}
 		if out, err := exec.Command(torchPython, "-c", "import torch").CombinedOutput(); err != nil {
 			torchProbe.reason = fmt.Sprintf("PyTorch cross-check skipped: %s cannot import torch (apt-get install python3-torch): %v %s",
 				torchPython, err, strings.TrimSpace(string(out)))
 			return
 		}
-		torchProbe.bench, _ = filepath.Abs(dir)
+		torchProbe.ok = true
 	})
-	if torchProbe.bench == "" {
+	if !torchProbe.ok {
 		t.Skip(torchProbe.reason)
 	}
-	return torchProbe.bench
 }
 
 // torchJob is one export -> PyTorch -> compare round; runTorchJobs fills Out (outputs by name: "logits"
-// and, with aux heads, "aux1" and "aux2") or Err (why torch refused the parameters).
+// and, with aux heads, "aux1" and "aux2"; for training jobs the parameters after the recorded steps,
+// the losses and the learning rates, see torch_crosscheck.py) or Err (why torch refused the parameters).
 type torchJob struct {
 	Spec   arch.Spec
 	Params []safetensors.Tensor
 	Input  []float32 // batch images, NCHW
+	Labels []int     // training jobs
+	Train  *torchTrain
 	Out    map[string]safetensors.Tensor
 	Err    string
+}
+
+// torchTrain describes a training job for torch_crosscheck.py (mode "train").
+type torchTrain struct {
+	Steps          int            `json:"steps"`
+	Record         []int          `json:"record"`
+	AuxWeight      float64        `json:"aux_weight"`
+	LabelSmoothing float64        `json:"label_smoothing"`
+	Optimizer      map[string]any `json:"optimizer"`
+	Schedule       map[string]any `json:"schedule,omitempty"`
 }
 
 // runTorchJobs exports every job's parameters and input and runs them all in one Python process (torch's
 // start-up dominates the cost of a small check).
 func runTorchJobs(t *testing.T, jobs []*torchJob) {
 	t.Helper()
-	bench := torchBench(t)
+	needTorch(t)
 	dir := t.TempDir()
 	type jobFile struct {
-		In         string `json:"in"`
-		Out        string `json:"out"`
-		NumClasses int    `json:"num_classes"`
-		Naive      bool   `json:"naive"`
-		NoPoolProj bool   `json:"no_pool_proj"`
-		NoAux      bool   `json:"no_aux"`
-		InCh       int    `json:"in_ch"`
+		In         string   `json:"in"`
+		Out        string   `json:"out"`
+		NumClasses int      `json:"num_classes"`
+		InCh       int      `json:"in_ch"`
+		Blocks     []string `json:"blocks"`
+		AuxAfter   []string `json:"aux_after"`
+		Dropout    float64  `json:"dropout"`
+		AuxDropout float64  `json:"aux_dropout"`
+		Mode       string   `json:"mode,omitempty"`
+		*torchTrain
 	}
 	var files []jobFile
 	for i, j := range jobs {
@@ -88,8 +96,22 @@ func runTorchJobs(t *testing.T, jobs []*torchJob) {
 			t.Fatalf("job %d: %d input values is not a whole number of %dx%dx%d images", i, len(j.Input), s.InChannels, s.ImageSize, s.ImageSize)
 		}
 		f := jobFile{In: filepath.Join(dir, fmt.Sprintf("in%d.safetensors", i)), Out: filepath.Join(dir, fmt.Sprintf("out%d.safetensors", i)),
-			NumClasses: s.NumClasses, Naive: !s.Reduce, NoPoolProj: !s.PoolProj, NoAux: !s.Aux.Enabled, InCh: s.InChannels}
+			NumClasses: s.NumClasses, InCh: s.InChannels, Dropout: s.Dropout, AuxDropout: s.Aux.Dropout, AuxAfter: []string{}}
+		for _, b := range s.Blocks {
+			f.Blocks = append(f.Blocks, b.Name)
+		}
+		if s.Aux.Enabled {
+			f.AuxAfter = s.Aux.After
+		}
 		ts := append([]safetensors.Tensor{{Name: "input", Shape: []int{len(j.Input) / in, s.InChannels, s.ImageSize, s.ImageSize}, Data: j.Input}}, j.Params...)
+		if j.Train != nil {
+			f.Mode, f.torchTrain = "train", j.Train
+			y := make([]float32, len(j.Labels))
+			for k, l := range j.Labels {
+				y[k] = float32(l)
+			}
+			ts = append(ts, safetensors.Tensor{Name: "labels", Shape: []int{len(y)}, Data: y})
+		}
 		if err := safetensors.WriteSafetensors(f.In, ts, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +122,7 @@ func runTorchJobs(t *testing.T, jobs []*torchJob) {
 	if err := os.WriteFile(manifest, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, runErr := exec.Command(torchPython, filepath.Join("testdata", "torch_crosscheck.py"), "--bench", bench, "--jobs", manifest).CombinedOutput()
+	out, runErr := exec.Command(torchPython, filepath.Join("testdata", "torch_crosscheck.py"), "--jobs", manifest).CombinedOutput()
 	for i, j := range jobs {
 		if e, err := os.ReadFile(files[i].Out + ".err"); err == nil {
 			j.Err = string(e)
@@ -138,7 +160,7 @@ const crossCheckAll = "INCEPTIONLAB_CROSSCHECK"
 // INCEPTIONLAB_CROSSCHECK=all. he_normal keeps the logits of order 1, so the 1e-4 bound is meaningful;
 // Glorot logits shrink with depth (one Glorot case is kept).
 func TestTorchCrossCheck(t *testing.T) {
-	torchBench(t)
+	needTorch(t)
 	all := os.Getenv(crossCheckAll) == "all" || !testing.Short()
 	type tcase struct {
 		name  string
@@ -233,7 +255,7 @@ func TestTorchCrossCheck(t *testing.T) {
 // TestTorchRejectsWrongParams makes sure the cross-check can fail: a missing tensor, a transposed dense
 // weight and an unknown name are all refused.
 func TestTorchRejectsWrongParams(t *testing.T) {
-	torchBench(t)
+	needTorch(t)
 	spec := variantSpec(10, 32, true, true)
 	p := mustPlan(t, spec)
 	params, _ := arch.InitParams(p, rand.New(rand.NewPCG(1, 1)))
@@ -243,7 +265,14 @@ func TestTorchRejectsWrongParams(t *testing.T) {
 		edit func([]safetensors.Tensor) []safetensors.Tensor
 		want string
 	}{
-		{"missing", func(ts []safetensors.Tensor) []safetensors.Tensor { return ts[2:] }, "Missing key(s)"},
+		{"missing", func(ts []safetensors.Tensor) []safetensors.Tensor {
+			for i := range ts {
+				if ts[i].Name == "fc/b" {
+					return append(ts[:i:i], ts[i+1:]...)
+				}
+			}
+			return ts
+		}, "Missing key(s) in state_dict: \"fc.bias\""},
 		{"shape", func(ts []safetensors.Tensor) []safetensors.Tensor {
 			for i := range ts {
 				if ts[i].Name == "fc/w" {

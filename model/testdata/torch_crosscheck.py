@@ -1,27 +1,42 @@
 #!/usr/bin/python3
-"""Cross-check inceptionlab's GoogLeNet against the independent PyTorch reference.
+"""Cross-check inceptionlab's GoogLeNet against the PyTorch reference in googlenet_ref.py (same folder).
 
-Reads a safetensors file written by inceptionlab (model.WriteSafetensors): every parameter of a model
-under its stable inceptionlab name plus one tensor "input" of shape (N, C, H, W). Builds
-googlenet_torch.GoogLeNet from the bench directory, maps each inceptionlab name to its state_dict key
-(the explicit table below), loads with strict=True (every key present, no extra keys, every shape equal),
-runs the network in eval mode and writes a safetensors file with "logits" (N, num_classes) and, when the
-model has aux heads, "aux1" and "aux2": the aux heads applied in eval mode to the outputs of blocks 4a
-and 4d (captured with forward hooks), so their weights are checked numerically too.
+Run by model/crosscheck_test.go with a JSON list of jobs (one torch start-up for all of them):
 
-The safetensors format is parsed with json + struct + torch.frombuffer; no safetensors package needed.
+  torch_crosscheck.py --jobs JOBS.json
 
-usage: torch_crosscheck.py --bench DIR --in IN.safetensors --out OUT.safetensors
-                           --num-classes N [--naive] [--no-pool-proj] [--no-aux] [--in-ch C]
-       torch_crosscheck.py --bench DIR --jobs JOBS.json     (many checks, one torch start-up)
-Exit status 0 on success; on a mapping or load problem it prints the problem to stderr (with --jobs:
-writes it to <out>.err) and exits 1.
+Every job names a safetensors file "in" written by inceptionlab (model/safetensors): the model's
+parameters under their inceptionlab names plus "input" (N, C, H, W) and, for training jobs, "labels"
+(N,) as float class indices. The network is built from the parameters' shapes (googlenet_ref.build,
+load_state_dict(strict=True)) and the results go to the safetensors file "out":
+
+  mode "eval" (default): eval-mode "logits" and, with aux heads, "aux1", "aux2" (the heads applied in
+      eval mode to the outputs of the blocks they follow).
+  mode "train": "steps" optimizer steps on the same batch in training mode (the Go side sets every
+      dropout rate to 0, so the step is deterministic), loss = CE(main) + aux_weight * sum CE(aux) with
+      torch's label_smoothing; after each step listed in "record", every parameter as
+      "step<k>/<inceptionlab name>" and the loss before the step as "loss<k>"; and "lr", the learning
+      rate torch used at every step. Optimizers:
+        sgd    torch.optim.SGD(momentum, nesterov, weight_decay)
+        adam   Adam in the form Keras (and the seed's TF code) uses, written out here because
+               torch.optim.Adam places epsilon differently: lr_t = lr*sqrt(1-b2^t)/(1-b1^t),
+               m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g^2, p -= lr_t*m/(sqrt(v) + eps), eps 1e-7
+        adamw  the same with decoupled weight decay first, p *= 1 - lr*wd (torch.optim.AdamW's order)
+      Schedules come from torch.optim.lr_scheduler: constant, step (StepLR stepped once per epoch of
+      "steps_per_epoch" steps), cosine (CosineAnnealingLR), onecycle (OneCycleLR, cos, two phases,
+      cycle_momentum off).
+
+A job that cannot run (a name without counterpart, a load_state_dict failure) writes the problem to
+<out>.err; the others still run. The exit status is 1 when any job failed. Safetensors is parsed with
+json + struct + torch.frombuffer; no safetensors package needed.
 """
 import argparse
 import json
 import os
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def read_safetensors(path):
@@ -32,7 +47,7 @@ def read_safetensors(path):
         data = bytearray(os.fstat(f.fileno()).st_size - 8 - n)
         if f.readinto(data) != len(data):
             raise SystemExit(f"{path}: truncated data section")
-    meta = header.pop("__metadata__", {})
+    header.pop("__metadata__", None)
     out = {}
     for name, e in header.items():
         if e["dtype"] != "F32":
@@ -40,8 +55,8 @@ def read_safetensors(path):
         b, end = e["data_offsets"]
         count = (end - b) // 4
         t = torch.frombuffer(data, dtype=torch.float32, count=count, offset=b) if count else torch.zeros(0)
-        out[name] = t.reshape(e["shape"])  # shares `data`, which stays alive with the tensors
-    return out, meta
+        out[name] = t.reshape(e["shape"])
+    return out
 
 
 def write_safetensors(path, tensors):
@@ -60,133 +75,123 @@ def write_safetensors(path, tensors):
             f.write(c)
 
 
-STEM = {"conv1_7x7_s2": "stem.0.conv", "conv2_3x3_reduce": "stem.2.conv", "conv2_3x3": "stem.3.conv"}
-
-# inceptionlab branch layer -> googlenet_torch submodule inside blocks.<name>
-BRANCH_REDUCE = {
-    "b1_1x1": "b1.conv",
-    "b2_3x3_reduce": "b2.0.conv", "b2_3x3": "b2.1.conv",
-    "b3_5x5_reduce": "b3.0.conv", "b3_5x5": "b3.1.conv",
-    "b4_pool_proj": "b4.1.conv",
-}
-BRANCH_NAIVE = {  # reduce=False: b2/b3 are single SameConvs; b4 is Sequential(pool, proj) or a bare pool
-    "b1_1x1": "b1.conv",
-    "b2_3x3": "b2.conv",
-    "b3_5x5": "b3.conv",
-    "b4_pool_proj": "b4.1.conv",
-}
-AUX = {"conv": "conv.conv", "fc1": "fc1", "fc2": "fc2"}
+def scheduler(opt, s, lr):
+    import torch.optim.lr_scheduler as L
+    kind = s.get("kind", "constant")
+    if kind == "constant":
+        return None, False
+    if kind == "step":
+        return L.StepLR(opt, step_size=s["every"], gamma=s["factor"]), True
+    if kind == "cosine":
+        return L.CosineAnnealingLR(opt, T_max=s["total_steps"], eta_min=s.get("min_lr", 0.0)), False
+    if kind == "onecycle":
+        return L.OneCycleLR(opt, max_lr=lr, total_steps=s["total_steps"], pct_start=s["pct_start"],
+                            div_factor=s["div_factor"], final_div_factor=s["final_div_factor"],
+                            anneal_strategy="cos", cycle_momentum=False, three_phase=False), False
+    raise ValueError(f"unknown schedule {kind!r}")
 
 
-def torch_key(name, reduce):
-    """inceptionlab parameter name -> GoogLeNet state_dict key (None when there is no counterpart)."""
-    layer, kind = name.rsplit("/", 1)
-    suffix = {"w": "weight", "b": "bias"}.get(kind)
-    if suffix is None:
-        return None
-    if layer in STEM:
-        return f"{STEM[layer]}.{suffix}"
-    if layer == "fc":
-        return f"fc.{suffix}"
-    head, _, rest = layer.partition("/")
-    if head.startswith("inception_"):
-        table = BRANCH_REDUCE if reduce else BRANCH_NAIVE
-        if rest in table:
-            return f"blocks.{head[len('inception_'):]}.{table[rest]}.{suffix}"
-        return None
-    if head in ("aux1", "aux2") and rest in AUX:
-        return f"{head}.{AUX[rest]}.{suffix}"
-    return None
-
-
-def run_job(bench, job):
-    """Runs one cross-check job (a dict with in, out, num_classes and optional naive, no_pool_proj,
-    no_aux, in_ch). Returns None on success or the problem as text."""
+def train_job(model, names, tensors, job):
     import torch
-    sys.path.insert(0, bench)
-    import googlenet_torch as G
-
-    reduce = not job.get("naive", False)
-    no_aux = job.get("no_aux", False)
-    model = G.GoogLeNet(num_classes=job["num_classes"], aux=not no_aux, reduce=reduce,
-                        naive_pool_proj=not job.get("no_pool_proj", False), init="torch",
-                        in_ch=job.get("in_ch", 3))
-    tensors, _ = read_safetensors(job["in"])
-    x = tensors.pop("input")
-    state, problems = {}, []
-    for name, t in tensors.items():
-        key = torch_key(name, reduce)
-        if key is None:
-            problems.append(f"no torch counterpart for {name}")
-        elif key in state:
-            problems.append(f"{name} maps to {key}, already taken")
+    import torch.nn.functional as F
+    x, y = tensors["input"], tensors["labels"].long()
+    o = job["optimizer"]
+    kind, lr = o["kind"], o["lr"]
+    params = [p for p in model.parameters()]
+    if kind == "sgd":
+        opt = torch.optim.SGD(params, lr=lr, momentum=o.get("momentum", 0.0), nesterov=o.get("nesterov", False),
+                              weight_decay=o.get("weight_decay", 0.0))
+    else:  # adam / adamw: the Keras form, applied by hand below; the optimizer only carries lr for the schedule
+        opt = torch.optim.SGD(params, lr=lr)
+        b1, b2, eps = 0.9, 0.999, 1e-7
+        m = [torch.zeros_like(p) for p in params]
+        v = [torch.zeros_like(p) for p in params]
+    sched, per_epoch = scheduler(opt, job.get("schedule", {}), lr)
+    spe = job.get("schedule", {}).get("steps_per_epoch", 1)
+    model.train()
+    out, lrs = {}, []
+    for step in range(1, job["steps"] + 1):
+        cur = opt.param_groups[0]["lr"]
+        lrs.append(cur)
+        opt.zero_grad()
+        main, auxes = model(x)
+        ls = job.get("label_smoothing", 0.0)
+        loss = F.cross_entropy(main, y, label_smoothing=ls)
+        for a in auxes:
+            loss = loss + job["aux_weight"] * F.cross_entropy(a, y, label_smoothing=ls)
+        loss.backward()
+        if kind == "sgd":
+            opt.step()
         else:
-            state[key] = t
-    if problems:
-        return "\n".join(problems)
+            with torch.no_grad():
+                lr_t = cur * (1 - b2 ** step) ** 0.5 / (1 - b1 ** step)
+                for i, p in enumerate(params):
+                    if kind == "adamw":
+                        p.mul_(1 - cur * o["weight_decay"])
+                    g = p.grad
+                    m[i].mul_(b1).add_((1 - b1) * g)
+                    v[i].mul_(b2).add_((1 - b2) * g * g)
+                    p.sub_(lr_t * m[i] / (v[i].sqrt() + eps))
+        if sched is not None and (not per_epoch or step % spe == 0):
+            sched.step()
+        if step in job["record"]:
+            out[f"loss{step}"] = loss.detach().reshape(1)
+            state = model.state_dict()
+            for name, key in names.items():
+                out[f"step{step}/{name}"] = state[key].detach().clone()
+    out["lr"] = torch.tensor(lrs, dtype=torch.float64)
+    return out
+
+
+def run_job(job):
+    """Runs one job; returns None on success or the problem as text."""
+    import torch
+    import googlenet_ref as R
+
+    tensors = read_safetensors(job["in"])
+    params = {k: t for k, t in tensors.items() if k not in ("input", "labels")}
+    reduce = any(n.endswith("b2_3x3_reduce/w") for n in params)
     try:
-        model.load_state_dict(state, strict=True)
+        model, problems = R.build(params, job["blocks"], job.get("aux_after", []), job["num_classes"],
+                                  job.get("in_ch", 3), job.get("dropout", 0.4), job.get("aux_dropout", 0.5))
     except RuntimeError as e:
         return f"load_state_dict(strict=True) failed: {e}"
-
+    if problems:
+        return "\n".join(problems)
+    if job.get("mode", "eval") == "train":
+        names = {n: R.torch_key(n, reduce) for n in params}
+        write_safetensors(job["out"], train_job(model, names, tensors, job))
+        return None
     model.eval()
+    x = tensors["input"]
     captured = {}
-    if not no_aux:
-        model.blocks["4a"].register_forward_hook(lambda m, i, o: captured.__setitem__("4a", o))
-        model.blocks["4d"].register_forward_hook(lambda m, i, o: captured.__setitem__("4d", o))
+    for k, name in enumerate(model.aux_after):
+        model.blocks[name].register_forward_hook(lambda mod, i, o, k=k: captured.__setitem__(k, o))
     with torch.no_grad():
-        out = {"logits": model(x)}
-        if not no_aux:
-            out["aux1"] = model.aux1(captured["4a"])
-            out["aux2"] = model.aux2(captured["4d"])
+        logits, _ = model(x, with_aux=False)
+        out = {"logits": logits}
+        for k in range(len(model.aux_after)):
+            out[f"aux{k + 1}"] = getattr(model, f"aux{k + 1}")(captured[k])
     write_safetensors(job["out"], out)
     return None
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bench", required=True)
-    ap.add_argument("--in", dest="inp")
-    ap.add_argument("--out")
-    ap.add_argument("--num-classes", type=int)
-    ap.add_argument("--naive", action="store_true")
-    ap.add_argument("--no-pool-proj", action="store_true")
-    ap.add_argument("--no-aux", action="store_true")
-    ap.add_argument("--in-ch", type=int, default=3)
-    ap.add_argument("--jobs", help="JSON file with a list of jobs (keys: in, out, num_classes, naive, "
-                    "no_pool_proj, no_aux, in_ch); each failure is written to <out>.err, the others still run")
-    ap.add_argument("--print-keys", action="store_true", help="print the torch state_dict keys and exit")
+    ap.add_argument("--jobs", required=True, help="JSON file with a list of jobs (see the module doc)")
     a = ap.parse_args()
-
     import torch
     torch.set_num_threads(1)
-    if a.print_keys:
-        sys.path.insert(0, a.bench)
-        import googlenet_torch as G
-        model = G.GoogLeNet(num_classes=a.num_classes or 10, aux=not a.no_aux, reduce=not a.naive,
-                            naive_pool_proj=not a.no_pool_proj, init="torch", in_ch=a.in_ch)
-        for k, v in model.state_dict().items():
-            print(k, tuple(v.shape))
-        return 0
-    if a.jobs:
-        with open(a.jobs) as f:
-            jobs = json.load(f)
-        failed = 0
-        for job in jobs:
-            err = run_job(a.bench, job)
-            if err is not None:
-                failed += 1
-                with open(job["out"] + ".err", "w") as f:
-                    f.write(err)
-        return 1 if failed else 0
-    if not (a.inp and a.out and a.num_classes):
-        ap.error("--in, --out and --num-classes are required without --jobs")
-    err = run_job(a.bench, {"in": a.inp, "out": a.out, "num_classes": a.num_classes, "naive": a.naive,
-                            "no_pool_proj": a.no_pool_proj, "no_aux": a.no_aux, "in_ch": a.in_ch})
-    if err is not None:
-        print(err, file=sys.stderr)
-        return 1
-    return 0
+    with open(a.jobs) as f:
+        jobs = json.load(f)
+    failed = 0
+    for job in jobs:
+        err = run_job(job)
+        if err is not None:
+            failed += 1
+            with open(job["out"] + ".err", "w") as f:
+                f.write(err)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
