@@ -28,6 +28,7 @@ import (
 //     Epsilon's placement (Keras adds eps to sqrt(v); torch.optim.Adam to sqrt(v)/sqrt(1-b2^t)) only
 //     matters for gradients below ~1e-6 at eps 1e-7, which this batch barely has; the Keras form is
 //     written out in torch_crosscheck.py and pinned by optim's closed-form tests.
+//
 // Learning rates must agree to float32 precision (torch returns them as float32; both sides compute
 // them in float64, ours in closed form, torch by its schedulers' recurrences) and the
 // losses to 1e-5 relative.
