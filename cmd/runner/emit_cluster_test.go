@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -289,20 +288,6 @@ func TestClusterFlagErrors(t *testing.T) {
 	}
 }
 
-func TestSlurmSeconds(t *testing.T) {
-	cases := map[string]int{"90": 5400, "10:30": 630, "01:02:03": 3723, "2-00": 172800, "1-01:30": 91800, "1-00:00:10": 86410}
-	for in, want := range cases {
-		if got, err := slurmSeconds(in); err != nil || got != want {
-			t.Errorf("slurmSeconds(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "1h", "1:2:3", "-1", "1-", "01:02:03:04"} {
-		if _, err := slurmSeconds(bad); err == nil {
-			t.Errorf("slurmSeconds(%q) accepted", bad)
-		}
-	}
-}
-
 func TestCollectReportsMissingAndCorruptShards(t *testing.T) {
 	e := newEnv(t)
 	args := []string{"-config", smoke, "-set", seeds4, "-collect", "slurm"}
@@ -325,38 +310,5 @@ func TestCollectReportsMissingAndCorruptShards(t *testing.T) {
 	}
 	if n := len(e.runs("smoke")); n != 0 {
 		t.Errorf("%d runs in the database after a failed merge, want 0", n)
-	}
-}
-
-func TestShellQuote(t *testing.T) {
-	cases := map[string]string{
-		"plain/path-1.yaml":  "plain/path-1.yaml",
-		"train.lr=0.001":     "train.lr=0.001",
-		"":                   "''",
-		"a b":                "'a b'",
-		"sweep.grid.x=[1,2]": "'sweep.grid.x=[1,2]'",
-		"it's":               `'it'\''s'`,
-		"$HOME":              "'$HOME'",
-	}
-	for in, want := range cases {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
-		if _, err := exec.LookPath("sh"); err == nil {
-			out, err := exec.Command("sh", "-c", "printf %s "+shellQuote(in)).Output()
-			if err != nil || string(out) != in {
-				t.Errorf("sh reads %s as %q, want %q (%v)", shellQuote(in), out, in, err)
-			}
-		}
-	}
-}
-
-func TestCountStates(t *testing.T) {
-	got := countStates([]string{"RUNNING", "PENDING", "RUNNING", "COMPLETING"})
-	if want := "2 RUNNING, 1 PENDING, 1 COMPLETING"; got != want {
-		t.Errorf("countStates = %q, want %q", got, want)
-	}
-	if !slices.Equal(strings.Fields(countStates(nil)), nil) {
-		t.Errorf("countStates(nil) = %q, want empty", countStates(nil))
 	}
 }

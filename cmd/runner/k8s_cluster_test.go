@@ -183,18 +183,3 @@ func kubectlDryRun(t *testing.T, path string) {
 		t.Errorf("kubectl apply --dry-run=client rejects the manifest: %v\n%s", err, out)
 	}
 }
-
-func TestK8sName(t *testing.T) {
-	cases := map[string]string{
-		"smoke":                 "inceptionlab-smoke",
-		"GoogLeNet_aux v1":      "inceptionlab-googlenet-aux-v1",
-		strings.Repeat("x", 80): "inceptionlab-" + strings.Repeat("x", 39),
-		"trailing_":             "inceptionlab-trailing",
-	}
-	for in, want := range cases {
-		got := k8sName(in)
-		if got != want || !k8sNameRe.MatchString(got) {
-			t.Errorf("k8sName(%q) = %q, want %q (a valid name)", in, got, want)
-		}
-	}
-}

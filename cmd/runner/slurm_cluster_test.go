@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"inceptionlab/runner/cluster"
 	"inceptionlab/tracking"
 )
 
@@ -139,7 +140,7 @@ func TestSlurmRequeueResumesFromCheckpoint(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := waitSlurm(ctx, job, slurmPoll, io.Discard); err != nil {
+	if err := cluster.Wait(ctx, job, slurmPoll, io.Discard); err != nil {
 		t.Fatalf("waiting for the array: %v\n%s", err, taskLogs(e))
 	}
 	code, out, errs = e.run(context.Background(), append(sets, "-collect", "slurm")...)

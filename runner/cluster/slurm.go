@@ -1,12 +1,11 @@
-package main
+package cluster
 
-// -emit slurm: an sbatch job-array script, one trial per array task, and -submit / -wait around it.
+// Slurm: an sbatch job-array script, one trial per array task, and Submit / Wait around it.
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,31 +18,20 @@ import (
 	"time"
 )
 
-// slurmFlags are the -slurm.* flags.
-type slurmFlags struct {
-	partition   string
-	time        string
-	mem         string
-	cpus        int
-	maxParallel int
-	signalSecs  int
-	opts        multiFlag
-	bin         string
+// SlurmOptions are the sbatch settings of an emitted script (the runner's -slurm.* flags).
+type SlurmOptions struct {
+	Partition   string   // "" = the cluster's default partition
+	Time        string   // time limit per task, HH:MM:SS or D-HH:MM:SS; "" = the partition's limit
+	Mem         string   // memory per task such as 4G; "" = the cluster's default
+	CPUs        int      // CPUs per task, also the runner's -threads (0 = train.threads, else 1)
+	MaxParallel int      // at most this many tasks at once (0 = no limit)
+	SignalSecs  int      // seconds before the time limit at which a task stops and requeues itself
+	Opts        []string // extra long sbatch options, e.g. --account=proj
+	Bin         string   // runner binary on a path every node sees ("" = a copy of this executable)
 }
 
-// slurmPoll is how often -wait asks squeue about the array (tests shorten it).
-var slurmPoll = 2 * time.Second
-
-func (s *slurmFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.partition, "slurm.partition", "", "Slurm `partition` (default: the cluster's default partition)")
-	fs.StringVar(&s.time, "slurm.time", "", "time limit per task, `HH:MM:SS` or D-HH:MM:SS (default: the partition's limit)")
-	fs.StringVar(&s.mem, "slurm.mem", "", "memory per task, `size` such as 4G (default: the cluster's default)")
-	fs.IntVar(&s.cpus, "slurm.cpus", 0, "CPUs per task, also the runner's -threads (0 = train.threads from the config, else 1)")
-	fs.IntVar(&s.maxParallel, "slurm.max-parallel", 0, "at most `K` tasks of the array at once (0 = no limit)")
-	fs.IntVar(&s.signalSecs, "slurm.signal-secs", 120, "`seconds` before the time limit at which a task stops after its last complete epoch and requeues itself")
-	fs.Var(&s.opts, "slurm.opt", "extra sbatch `option` for the script, e.g. --account=proj or --qos=long (repeatable)")
-	fs.StringVar(&s.bin, "slurm.bin", "", "runner `binary` the tasks run, on a path every node sees (default: a copy of this executable in OUT/EXPERIMENT/slurm/bin/runner)")
-}
+// DefaultSlurmOptions are the defaults of the runner's -slurm.* flags.
+func DefaultSlurmOptions() SlurmOptions { return SlurmOptions{SignalSecs: 120} }
 
 var (
 	slurmTimeRe = regexp.MustCompile(`^(?:(\d+)-)?(\d+)(?::(\d{2}))?(?::(\d{2}))?$`)
@@ -51,31 +39,32 @@ var (
 	slurmOptRe  = regexp.MustCompile(`^--[a-z][a-z-]*(=\S+)?$`)
 )
 
-func (s *slurmFlags) validate() error {
+// Validate checks the options; errors name the runner flag.
+func (s SlurmOptions) Validate() error {
 	switch {
-	case s.cpus < 0:
-		return fmt.Errorf("-slurm.cpus must be >= 0, got %d", s.cpus)
-	case s.maxParallel < 0:
-		return fmt.Errorf("-slurm.max-parallel must be >= 0, got %d", s.maxParallel)
-	case s.signalSecs < 1 || s.signalSecs > 65535:
-		return fmt.Errorf("-slurm.signal-secs must be in 1..65535, got %d", s.signalSecs)
-	case s.mem != "" && !slurmMemRe.MatchString(s.mem):
-		return fmt.Errorf("-slurm.mem %q: want a number with an optional unit K, M, G or T, e.g. 4G", s.mem)
-	case strings.ContainsAny(s.partition, " \t\n#"):
-		return fmt.Errorf("-slurm.partition %q: a partition name has no spaces or #", s.partition)
+	case s.CPUs < 0:
+		return fmt.Errorf("-slurm.cpus must be >= 0, got %d", s.CPUs)
+	case s.MaxParallel < 0:
+		return fmt.Errorf("-slurm.max-parallel must be >= 0, got %d", s.MaxParallel)
+	case s.SignalSecs < 1 || s.SignalSecs > 65535:
+		return fmt.Errorf("-slurm.signal-secs must be in 1..65535, got %d", s.SignalSecs)
+	case s.Mem != "" && !slurmMemRe.MatchString(s.Mem):
+		return fmt.Errorf("-slurm.mem %q: want a number with an optional unit K, M, G or T, e.g. 4G", s.Mem)
+	case strings.ContainsAny(s.Partition, " \t\n#"):
+		return fmt.Errorf("-slurm.partition %q: a partition name has no spaces or #", s.Partition)
 	}
-	for _, o := range s.opts {
+	for _, o := range s.Opts {
 		if !slurmOptRe.MatchString(o) {
 			return fmt.Errorf("-slurm.opt %q: want one long sbatch option without spaces, e.g. --account=proj", o)
 		}
 	}
-	if s.time != "" {
-		secs, err := slurmSeconds(s.time)
+	if s.Time != "" {
+		secs, err := slurmSeconds(s.Time)
 		if err != nil {
 			return err
 		}
-		if secs <= s.signalSecs {
-			return fmt.Errorf("-slurm.time %s is not longer than -slurm.signal-secs %d: a task would be stopped before it starts", s.time, s.signalSecs)
+		if secs <= s.SignalSecs {
+			return fmt.Errorf("-slurm.time %s is not longer than -slurm.signal-secs %d: a task would be stopped before it starts", s.Time, s.SignalSecs)
 		}
 	}
 	return nil
@@ -117,7 +106,7 @@ type slurmScript struct {
 	Sets                         []string
 }
 
-var slurmTemplate = template.Must(template.New("sbatch").Funcs(template.FuncMap{"q": shellQuote}).Parse(`#!/bin/bash
+var slurmTemplate = template.Must(template.New("sbatch").Funcs(template.FuncMap{"q": ShellQuote}).Parse(`#!/bin/bash
 # inceptionlab sweep {{.Experiment}}: {{.N}} trials, one per task of this Slurm job array.
 # Written by runner -emit slurm; trial index, name and config hash: {{.Trials}}
 # Each task trains one trial into its own SQLite shard (never share one SQLite file between writers on a
@@ -165,18 +154,19 @@ fi
 exit "$code"
 `))
 
-// emitSlurm writes the sbatch script (and, without -slurm.bin, the runner binary it calls) and returns
-// the script's path.
-func emitSlurm(plan *sweepPlan, f *flags) (string, error) {
-	s := &f.cluster.slurm
-	if len(plan.trials) == 0 {
+// EmitSlurm writes the sbatch script (and, without o.Bin, the runner binary it calls) into p.Dir and
+// returns the script's path; db is the database the printed collect command merges into. It sets p.Bin.
+func EmitSlurm(p *Plan, o SlurmOptions, db string) (string, error) {
+	s := o
+	plan := p
+	if len(plan.Trials) == 0 {
 		return "", errors.New("the sweep has no trials")
 	}
-	cpus := s.cpus
+	cpus := s.CPUs
 	if cpus == 0 {
-		cpus = max(plan.exp.Train.Threads, 1)
+		cpus = max(plan.Exp.Train.Threads, 1)
 	}
-	logs := filepath.Join(plan.dir, "logs")
+	logs := filepath.Join(plan.Dir, "logs")
 	if err := os.MkdirAll(logs, 0o755); err != nil { // Slurm does not create the --output folder
 		return "", fmt.Errorf("creating the log folder: %w", err)
 	}
@@ -184,28 +174,28 @@ func emitSlurm(plan *sweepPlan, f *flags) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, p := range []struct{ what, path string }{{"-out", plan.out}, {"the working directory", cwd}} {
+	for _, p := range []struct{ what, path string }{{"-out", plan.Out}, {"the working directory", cwd}} {
 		if strings.ContainsAny(p.path, " \t\n%#\"'\\") {
 			return "", fmt.Errorf("%s %q: #SBATCH lines cannot carry spaces, quotes, %% or # in paths; use a plain path", p.what, p.path)
 		}
 	}
-	bin, err := slurmBinary(plan, s.bin)
+	bin, err := slurmBinary(plan, s.Bin)
 	if err != nil {
 		return "", err
 	}
-	plan.bin = bin
+	plan.Bin = bin
 	data := slurmScript{
-		Experiment: plan.exp.Name, JobName: "inceptionlab-" + plan.exp.Name,
-		N: len(plan.trials), Last: len(plan.trials) - 1, MaxParallel: s.maxParallel, CPUs: cpus,
-		Partition: s.partition, Time: s.time, Mem: s.mem, Opts: s.opts, SignalSecs: s.signalSecs,
-		Chdir: cwd, Logs: logs, Shards: plan.shardDir(), Trials: plan.trialsFile(),
-		Bin: bin, Config: plan.config, Out: plan.out, Sets: plan.sets, CollectCmd: plan.collectCommand(f.db),
+		Experiment: plan.Exp.Name, JobName: "inceptionlab-" + plan.Exp.Name,
+		N: len(plan.Trials), Last: len(plan.Trials) - 1, MaxParallel: s.MaxParallel, CPUs: cpus,
+		Partition: s.Partition, Time: s.Time, Mem: s.Mem, Opts: s.Opts, SignalSecs: s.SignalSecs,
+		Chdir: cwd, Logs: logs, Shards: plan.ShardDir(), Trials: plan.TrialsFile(),
+		Bin: bin, Config: plan.Config, Out: plan.Out, Sets: plan.Sets, CollectCmd: plan.CollectCommand(db),
 	}
 	var b bytes.Buffer
 	if err := slurmTemplate.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("slurm script: %w", err)
 	}
-	path := filepath.Join(plan.dir, "sweep.sbatch")
+	path := filepath.Join(plan.Dir, "sweep.sbatch")
 	if err := writeFileAtomic(path, b.Bytes(), 0o755); err != nil {
 		return "", err
 	}
@@ -215,7 +205,7 @@ func emitSlurm(plan *sweepPlan, f *flags) (string, error) {
 // slurmBinary returns the runner binary the script calls: -slurm.bin as given (it must exist), else a
 // copy of the running executable in the sweep's bin folder, so the tasks run exactly the binary that
 // emitted the script even after a rebuild, and `go run` temporaries are never referenced.
-func slurmBinary(plan *sweepPlan, given string) (string, error) {
+func slurmBinary(plan *Plan, given string) (string, error) {
 	if given != "" {
 		abs, err := filepath.Abs(given)
 		if err != nil {
@@ -238,71 +228,15 @@ func slurmBinary(plan *sweepPlan, given string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("copying this executable for the tasks (or pass -slurm.bin): %w", err)
 	}
-	dst := filepath.Join(plan.dir, "bin", "runner")
+	dst := filepath.Join(plan.Dir, "bin", "runner")
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return "", err
 	}
 	return dst, writeFileAtomic(dst, data, 0o755)
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it over path, so a reader
-// (or a running task executing the old binary) never sees a half-written file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// emitSlurmAndMaybeSubmit writes the script and, with -submit, submits it; with -wait it then waits for
-// the array to leave the queue and collects the shards.
-func emitSlurmAndMaybeSubmit(ctx context.Context, plan *sweepPlan, f *flags, stdout, stderr io.Writer) int {
-	path, err := emitSlurm(plan, f)
-	if err != nil {
-		fmt.Fprintln(stderr, "runner:", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "wrote %s: Slurm job array, %d trials (list: %s)\n", path, len(plan.trials), plan.trialsFile())
-	if !f.cluster.submit {
-		fmt.Fprintf(stdout, "submit it: sbatch %s\n", shellQuote(path))
-		return 0
-	}
-	job, err := sbatch(ctx, path)
-	if err != nil {
-		fmt.Fprintln(stderr, "runner:", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "submitted job array %s (logs: %s)\n", job, filepath.Join(plan.dir, "logs", job+"_*.out"))
-	if !f.cluster.wait {
-		fmt.Fprintf(stdout, "when it is done:\n  %s\n", plan.collectCommand(f.db))
-		return 0
-	}
-	if err := waitSlurm(ctx, job, slurmPoll, stdout); err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintf(stderr, "runner: stopped waiting; job %s keeps running. When it is done:\n  %s\n", job, plan.collectCommand(f.db))
-			return 130
-		}
-		fmt.Fprintln(stderr, "runner:", err)
-		return 1
-	}
-	return collectAndReport(ctx, plan, f, stdout, stderr)
-}
-
-// sbatch submits the script and returns the job id.
-func sbatch(ctx context.Context, script string) (string, error) {
+// Submit submits the script with sbatch and returns the job id.
+func Submit(ctx context.Context, script string) (string, error) {
 	var out, errb bytes.Buffer
 	cmd := exec.CommandContext(ctx, "sbatch", "--parsable", script)
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -319,9 +253,9 @@ func sbatch(ctx context.Context, script string) (string, error) {
 	return id, nil
 }
 
-// waitSlurm polls squeue until no task of the job is left in the queue (requeued tasks are PENDING, so
-// they keep it waiting) and prints the task states whenever they change.
-func waitSlurm(ctx context.Context, job string, every time.Duration, stdout io.Writer) error {
+// Wait polls squeue every interval until no task of the job is left in the queue (requeued tasks are
+// PENDING, so they keep it waiting) and prints the task states to w whenever they change.
+func Wait(ctx context.Context, job string, every time.Duration, stdout io.Writer) error {
 	last, failures := "", 0
 	for {
 		var out, errb bytes.Buffer
