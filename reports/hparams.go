@@ -211,7 +211,7 @@ func parallelChart(vs []*variant, keys []string) (*chart, error) {
 // and wide ranges), anything else (booleans, strings) evenly in sorted
 // order.
 func keyAxis(runs []*run, key string) pcAxis {
-	a := pcAxis{name: shortKey(key), pos: map[*run]float64{}}
+	a := pcAxis{name: axisName(key), pos: map[*run]float64{}}
 	if xs, ok := numericValues(runs, key); ok {
 		f := func(x float64) float64 { return x }
 		if logScale(key, xs) {
@@ -308,4 +308,14 @@ func sortLabels(a *pcAxis) {
 		labels[i], texts[i] = a.labels[j], a.texts[j]
 	}
 	a.labels, a.texts = labels, texts
+}
+
+// axisName is a key's short name as trial names use it: the last path
+// component, or its parent for "enabled" (model.aux.enabled -> aux).
+func axisName(key string) string {
+	parts := strings.Split(key, ".")
+	if len(parts) > 1 && parts[len(parts)-1] == "enabled" {
+		return parts[len(parts)-2]
+	}
+	return shortKey(key)
 }
