@@ -95,3 +95,61 @@ func TestExportEvidence(t *testing.T) {
 		})
 	}
 }
+
+func TestDiffGolden(t *testing.T) {
+	db, now := evidenceFixture(t)
+	code, out, errOut := runCmd(now, "", "-db", db, "diff", "0a0a", "1414")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	checkGolden(t, "diff", out)
+	// A is right on 8 images B gets wrong, B on 2 that A gets wrong: McNemar p = 2·(1+10+45)/2^10.
+	if want := "exact McNemar p = 0.109 (only A right: 8, only B right: 2)"; !strings.Contains(out, want) {
+		t.Errorf("diff lacks %q", want)
+	}
+}
+
+func TestListMetrics(t *testing.T) {
+	db, now := evidenceFixture(t)
+	tests := []struct {
+		name  string
+		args  []string
+		order []string // trials in output order
+	}{
+		{"where metric", []string{"-where", "test_top1>0.7"}, []string{"aux=true"}},
+		{"where metric and param", []string{"-where", "best_val_top1>=0.5", "-where", "model.aux.enabled=false"}, []string{"aux=false"}},
+		{"sort descending", []string{"-sort", "-test_top1"}, []string{"aux=true", "aux=false"}},
+		{"sort ascending", []string{"-sort", "test_top1"}, []string{"aux=false", "aux=true"}},
+		{"none match", []string{"-where", "test_top1<0.1"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCmd(now, "", append([]string{"-db", db, "list"}, tt.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var got []string
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+				if f := strings.Fields(line); len(f) > 2 {
+					got = append(got, f[2])
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tt.order, " ") {
+				t.Fatalf("trials %v, want %v\n%s", got, tt.order, out)
+			}
+		})
+	}
+	errs := []struct{ name, arg, want string }{
+		{"metric with text", "-where=test_top1>high", "test_top1 must be compared with a number"},
+		{"param with comparison", "-where=train.lr>0.1", `"train.lr" is not a metric`},
+		{"bad sort", "-sort=-accuracy", `-sort "-accuracy": want a metric`},
+	}
+	for _, e := range errs {
+		t.Run(e.name, func(t *testing.T) {
+			code, _, errOut := runCmd(now, "", "-db", db, "list", e.arg)
+			if code != 2 || !strings.Contains(errOut, e.want) {
+				t.Fatalf("exit %d, stderr %q; want exit 2 containing %q", code, errOut, e.want)
+			}
+		})
+	}
+}

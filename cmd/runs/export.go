@@ -27,9 +27,12 @@ func (a *app) export(args []string) error {
 	default:
 		return usagef("export: -what must be epochs, predictions or confusion, got %q", *what)
 	}
-	f, err := filter()
+	f, conds, err := filter()
 	if err != nil {
 		return err
+	}
+	if len(conds) > 0 {
+		return usagef("export: -where takes params (key=value) only; metric comparisons work with list")
 	}
 	s, err := a.open(true)
 	if err != nil {

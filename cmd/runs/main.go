@@ -2,7 +2,8 @@
 // show one run, export epochs as CSV or JSON, tag runs, delete runs, and
 // merge shard databases.
 //
-//	runs [-db FILE] list [-experiment NAME] [-status S] [-where key=value]...
+//	runs [-db FILE] list [-experiment NAME] [-status S] [-where key=value | -where METRIC>N]... [-sort [-]KEY]
+//	runs [-db FILE] diff A B
 //	runs [-db FILE] show ID
 //	runs [-db FILE] export -format csv|json [-what epochs|predictions|confusion] [-experiment NAME] [-status S] [-where key=value]...
 //	runs [-db FILE] tag ID key=value...
@@ -44,7 +45,11 @@ func run(args []string, stdout, stderr io.Writer, stdin io.Reader) int {
 const usage = `usage: runs [-db FILE] COMMAND [flags] [args]
 
 commands:
-  list    [-experiment NAME] [-status S] [-where key=value]...   table of runs
+  list    [-experiment NAME] [-status S] [-where key=value | -where 'best_val_top1>0.8']... [-sort [-]KEY]
+                                                               table of runs with their tags; -sort -test_top1
+                                                               sorts by a metric, descending
+  diff    A B                                                  config differences, metric deltas and, when both
+                                                               have test predictions, the paired test
   show    ID                                                   config, params, epochs, artifacts
   export  -format csv|json [-what epochs|predictions|confusion] [-experiment NAME] [-status S] [-where key=value]...
                                                                every epoch of the runs, params as columns; with
@@ -84,6 +89,7 @@ var commands = map[string]command{
 	"list":   {(*app).list, true},
 	"show":   {(*app).show, true},
 	"export": {(*app).export, true},
+	"diff":   {(*app).diff, true},
 	"tag":    {(*app).tag, false},
 	"delete": {(*app).delete, false},
 	"merge":  {(*app).merge, false},
@@ -111,7 +117,7 @@ func (a *app) main(args []string) int {
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		return a.fail(usagef("unknown command %q (want list, show, export, tag, delete or merge)", name))
+		return a.fail(usagef("unknown command %q (want list, show, diff, export, tag, delete or merge)", name))
 	}
 	return a.fail(cmd.run(a, fs.Args()[1:]))
 }
@@ -196,21 +202,47 @@ func (kv keyValues) Set(s string) error {
 	return nil
 }
 
-// filterFlags registers -experiment, -status and -where on fs.
-func filterFlags(fs *flag.FlagSet) func() (tracking.Filter, error) {
+// whereFlag collects -where arguments: param equalities (key=value) and metric comparisons
+// (best_val_top1>0.8), checked as they are parsed.
+type whereFlag struct {
+	params keyValues
+	conds  []metricCond
+}
+
+func (w *whereFlag) String() string { return fmt.Sprint(map[string]string(w.params), w.conds) }
+
+func (w *whereFlag) Set(s string) error {
+	c, k, v, err := parseWhere(s)
+	if err != nil {
+		return err
+	}
+	if c != nil {
+		w.conds = append(w.conds, *c)
+		return nil
+	}
+	if k == "" {
+		return fmt.Errorf("%q is not key=value", s)
+	}
+	w.params[k] = v
+	return nil
+}
+
+// filterFlags registers -experiment, -status and -where on fs. The returned function gives the
+// store filter and the metric comparisons the caller must apply to its result.
+func filterFlags(fs *flag.FlagSet) func() (tracking.Filter, []metricCond, error) {
 	exp := fs.String("experiment", "", "only runs of experiment `NAME`")
 	status := fs.String("status", "", "only runs with status `S` (RUNNING, FINISHED, FAILED, KILLED)")
-	where := keyValues{}
-	fs.Var(where, "where", "only runs whose param `key=value` (repeatable)")
-	return func() (tracking.Filter, error) {
-		f := tracking.Filter{Experiment: *exp, Where: where}
+	where := &whereFlag{params: keyValues{}}
+	fs.Var(where, "where", "only runs whose param `key=value`, or whose metric compares, e.g. best_val_top1>0.8 (repeatable)")
+	return func() (tracking.Filter, []metricCond, error) {
+		f := tracking.Filter{Experiment: *exp, Where: where.params}
 		if *status != "" {
 			st, err := tracking.ParseStatus(*status)
 			if err != nil {
-				return f, usagef("-status: %v", err)
+				return f, nil, usagef("-status: %v", err)
 			}
 			f.Status = st
 		}
-		return f, nil
+		return f, where.conds, nil
 	}
 }
