@@ -3,8 +3,12 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -47,6 +51,8 @@ func benchTrain(b *testing.B, s arch.Spec, batch int) {
 	if _, err := n.TrainStep(x, y, 3e-4); err != nil { // compile the graph and warm the buffers
 		b.Fatal(err)
 	}
+	stop := startStepProfile(b)
+	cpu0 := cpuSeconds()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := n.TrainStep(x, y, 3e-4); err != nil {
@@ -54,12 +60,53 @@ func benchTrain(b *testing.B, s arch.Spec, batch int) {
 		}
 	}
 	b.StopTimer()
+	cpu := cpuSeconds() - cpu0
+	stop()
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(batch)/sec, "img/s")
+	b.ReportMetric(1e3*cpu/float64(b.N), "cpu-ms/step")
 	flops := 3 * 2 * float64(n.Plan().TotalMACs(true)) * float64(batch)
 	b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peakRSS-MB")
 	runtime.KeepAlive(n)
+}
+
+// stepProfileEnv names a directory: when set, benchTrain writes a CPU profile of its timed steps only
+// (not graph building and the warm-up step, which -cpuprofile includes) to <dir>/<benchmark>.prof, one
+// file per sub-benchmark and b.N round (the last round overwrites the first).
+const stepProfileEnv = "INCEPTIONLAB_STEP_PROFILE"
+
+// startStepProfile starts that profile when stepProfileEnv is set and returns the function that stops it.
+func startStepProfile(b *testing.B) (stop func()) {
+	dir := os.Getenv(stepProfileEnv)
+	if dir == "" {
+		return func() {}
+	}
+	name := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(b.Name())+".prof")
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatalf("%s: %v", stepProfileEnv, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatalf("%s: %v", stepProfileEnv, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Errorf("%s: %v", stepProfileEnv, err)
+		}
+	}
+}
+
+// cpuSeconds is the CPU time (user + system) the process has used. Per step, it measures the work a
+// step costs even when other jobs share the cores, where wall time mostly measures their load.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // peakRSS is the process's maximum resident set size in bytes.
