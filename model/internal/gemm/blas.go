@@ -34,7 +34,9 @@ type blasBackend struct {
 	name  string
 	core  string // OpenBLAS: the kernel family it picked (openblas_get_corename), e.g. "Haswell"
 	sgemm func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
-	dgemm func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	// sgemmPar, when not nil, is sgemm on up to workers goroutines (gemmPar uses it instead of splitting C).
+	sgemmPar func(workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	dgemm    func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
 }
 
 var (
@@ -87,6 +89,10 @@ func pureGoBLAS(why string) *blasBackend {
 	b.sgemm = func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, bm []float32, ldb int, beta float32, c []float32, ldc int) {
 		checkGemm(tA, tB, m, n, k, len(a), lda, len(bm), ldb, len(c), ldc)
 		sgemmPacked(uk, tA, tB, m, n, k, alpha, a, lda, bm, ldb, beta, c, ldc)
+	}
+	b.sgemmPar = func(workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, bm []float32, ldb int, beta float32, c []float32, ldc int) {
+		checkGemm(tA, tB, m, n, k, len(a), lda, len(bm), ldb, len(c), ldc)
+		sgemmPackedPar(uk, workers, tA, tB, m, n, k, alpha, a, lda, bm, ldb, beta, c, ldc)
 	}
 	return b
 }

@@ -31,9 +31,16 @@ func gemm[T opFloat](transA, transB bool, m, n, k int, alpha T, a []T, lda int, 
 // gemmBlock is the granularity (rows or columns of C) in which gemmPar splits a product.
 const gemmBlock = 16
 
-// gemmPar is gemm split across up to workers goroutines, each computing a disjoint block of C (whole
-// rows or whole columns, whichever dimension is larger), so the result is the same as one gemm call.
+// gemmPar is gemm on up to workers goroutines, with the same result as one gemm call. The pure-Go
+// float32 GEMM shares its packed operands between the workers (sgemmPackedPar); other back ends get
+// a disjoint block of C per worker (whole rows or whole columns, whichever dimension is larger).
 func gemmPar[T opFloat](workers int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if cc, ok := any(c).([]float32); ok && workers > 1 && m > 0 && n > 0 {
+		if be := activeBLAS(); be.sgemmPar != nil {
+			be.sgemmPar(workers, transA, transB, m, n, k, float32(alpha), any(a).([]float32), lda, any(b).([]float32), ldb, float32(beta), cc, ldc)
+			return
+		}
+	}
 	byCols := n >= m
 	size := m
 	if byCols {

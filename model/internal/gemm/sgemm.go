@@ -54,67 +54,16 @@ func bestSgemmKernel() (sgemmMicro, bool) {
 	return sgemmMicro{}, false
 }
 
-// sgemmPacked computes C = alpha*op(A)*op(B) + beta*C (row-major) with the micro-kernel uk. The caller
-// has checked the operands (checkGemm) and that the CPU runs uk.
+// sgemmPacked computes C = alpha*op(A)*op(B) + beta*C (row-major) with the micro-kernel uk in the
+// calling goroutine. The caller has checked the operands (checkGemm) and that the CPU runs uk.
 func sgemmPacked(uk sgemmMicro, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	nr := uk.nr
-	if k == 0 || alpha == 0 || m == 0 || n == 0 {
-		scaleRows(m, n, beta, c, ldc)
-		return
-	}
-	if beta != 0 && beta != 1 {
-		scaleRows(m, n, beta, c, ldc)
-	}
-	panels := (n + nr - 1) / nr
-	bBuf := getScratch[float32](min(k, sgemmKC) * panels * nr)
-	aBuf := getScratch[float32](min(k, sgemmKC) * sgemmMC)
-	defer putScratch(bBuf)
-	defer putScratch(aBuf)
-	bp, ap := *bBuf, *aBuf
-	var edge [sgemmMR * sgemmMaxNR]float32
-	for p0 := 0; p0 < k; p0 += sgemmKC {
-		kc := min(sgemmKC, k-p0)
-		// With beta == 0 the first slice overwrites C (which is never read, so NaNs in it vanish, as
-		// BLAS specifies); every other slice adds to it.
-		acc := beta != 0 || p0 > 0
-		packB(tB, b, ldb, p0, kc, n, nr, bp)
-		for i0 := 0; i0 < m; i0 += sgemmMC {
-			mc := min(sgemmMC, m-i0)
-			packA(tA, a, lda, i0, mc, p0, kc, alpha, ap)
-			for jp := 0; jp < panels; jp++ {
-				j0 := jp * nr
-				nw := min(nr, n-j0)
-				bpan := bp[jp*kc*nr:]
-				for r0 := 0; r0 < mc; r0 += sgemmMR {
-					mh := min(sgemmMR, mc-r0)
-					apan := ap[r0*kc:]
-					if mh == sgemmMR && nw == nr {
-						uk.run(kc, &apan[0], &bpan[0], &c[(i0+r0)*ldc+j0], ldc, acc)
-						continue
-					}
-					uk.run(kc, &apan[0], &bpan[0], &edge[0], nr, false)
-					for r := 0; r < mh; r++ {
-						row := c[(i0+r0+r)*ldc+j0:][:nw]
-						e := edge[r*nr : r*nr+nw]
-						if !acc {
-							copy(row, e)
-							continue
-						}
-						for q, v := range e {
-							row[q] += v
-						}
-					}
-				}
-			}
-		}
-	}
+	sgemmPackedPar(uk, 1, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// packB copies rows [p0, p0+kc) of op(B) (k x n) into panels of nr columns: panel j holds kc groups of
-// nr values, zero beyond column n.
-func packB(tB bool, b []float32, ldb, p0, kc, n, nr int, bp []float32) {
-	panels := (n + nr - 1) / nr
-	for jp := 0; jp < panels; jp++ {
+// packB copies rows [p0, p0+kc) of op(B) (k x n), columns of panels [jp0, jp1), into panels of nr
+// columns: panel j, at bp[j*kc*nr:], holds kc groups of nr values, zero beyond column n.
+func packB(tB bool, b []float32, ldb, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
+	for jp := jp0; jp < jp1; jp++ {
 		j0 := jp * nr
 		nw := min(nr, n-j0)
 		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
