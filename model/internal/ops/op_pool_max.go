@@ -166,8 +166,18 @@ func (op maxPoolOp) keptArgmax() *kept {
 }
 
 // maxPoolForward writes each window's maximum to y and, when idx is not nil, the plane index of its
-// first maximum (row-major) to idx.
+// first maximum (row-major) to idx: through the vector 3x3 kernels (pool_max3.go) where they apply,
+// else plane by plane (maxPoolPlanes).
 func maxPoolForward[T opFloat](g poolGeom, x, y []T, idx []int32) {
+	if xf, ok := any(x).([]float32); ok && useMaxPool3(g) {
+		maxPool3Flat(g, xf, any(y).([]float32), idx)
+		return
+	}
+	maxPoolPlanes(g, x, y, idx)
+}
+
+// maxPoolPlanes is maxPoolForward in Go, plane by plane (the reference of the vector kernels).
+func maxPoolPlanes[T opFloat](g poolGeom, x, y []T, idx []int32) {
 	hw, ohw := g.h*g.w, g.oh*g.ow
 	if g.wholePlane() {
 		parallelRange(g.n*g.c, hw, func(lo, hi int) {
@@ -352,15 +362,23 @@ func (op maxPoolGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 // recomputed from x.
 func maxPoolBackward[T opFloat](g poolGeom, x, dy, dx []T, idx []int32) {
 	hw, ohw := g.h*g.w, g.oh*g.ow
+	if idx != nil {
+		// One loop over each core's contiguous planes: tiny planes (a 2x2 map has 4 values) cost no
+		// call or clear of their own. Each plane's sums run in output order, as plane by plane.
+		parallelRange(g.n*g.c, hw+ohw, func(lo, hi int) {
+			clear(dx[lo*hw : hi*hw])
+			for p := lo; p < hi; p++ {
+				out, grad := dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
+				for i, at := range idx[p*ohw : (p+1)*ohw] {
+					out[at] += grad[i]
+				}
+			}
+		})
+		return
+	}
 	parallelSamples(g.n*g.c, workersFor(g.n), func(_, p int) {
 		plane, grad, out := x[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw], dx[p*hw:(p+1)*hw]
 		clear(out)
-		if idx != nil {
-			for i, at := range idx[p*ohw : (p+1)*ohw] {
-				out[at] += grad[i]
-			}
-			return
-		}
 		for i := 0; i < g.oh; i++ {
 			for j := 0; j < g.ow; j++ {
 				out[argmax(g, plane, i, j)] += grad[i*g.ow+j]

@@ -1,0 +1,147 @@
+package ops
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// The 3x3 max pools (every pool of the network: the Inception pool branches' 3/1 and the stage pools'
+// 3/2) run, on AVX-512 CPUs and in float32, through two vector passes over blocks of whole planes
+// (pool_max3_amd64.s): a horizontal pass takes each input position's maximum over its window row
+// (and which column held it), a vertical pass the maximum of three of those rows, with the plane index
+// of the winner. The window borders are per-lane masks from tables that repeat every lcm(plane, 16)
+// values, so tiny planes (2x2, 4x4, 7x7: most of the pools of a small-input network) run as fast per
+// value as large ones; the plane-by-plane Go kernel (maxPoolPlane) spent most of its time on loop set-up
+// there. Stride 2 computes the stride-1 result at every position and keeps every other row and column.
+// The first maximum in row-major window order wins, as in maxPoolPlane; a NaN in a window gives NaN.
+
+// maxPool3Block is about how many input values one block of planes holds (its two scratch arrays stay
+// in the L2 cache).
+const maxPool3Block = 8192
+
+// maxPool3Tables are the lane tables of one plane geometry.
+type maxPool3Tables struct {
+	hm   []uint16 // per vector of 16 positions: validity masks of the window columns 0, 1, 2
+	hp   int      // vectors per period of hm (lcm(W, 16) / 16)
+	vt   []uint32 // per vector: 16 positions in the plane, then masks of window rows 0, 1 (low, high half), 2
+	tp   int      // vectors per period of vt (lcm(H*W, 16) / 16)
+	unit int      // planes per period of vt: blocks hold a multiple of it
+}
+
+var maxPool3Cache sync.Map // poolGeom with n and c zeroed -> *maxPool3Tables
+
+// useMaxPool3 reports whether the vector kernels handle geometry g (a 3x3 window whose output
+// positions, times the stride, lie in the plane).
+func useMaxPool3(g poolGeom) bool {
+	return hasMaxPool3Kernel && g.k == 3 && (g.oh-1)*g.stride < g.h && (g.ow-1)*g.stride < g.w
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// maxPool3TablesFor builds (once per geometry) the tables of g.
+func maxPool3TablesFor(g poolGeom) *maxPool3Tables {
+	key := g
+	key.n, key.c = 0, 0
+	if v, ok := maxPool3Cache.Load(key); ok {
+		return v.(*maxPool3Tables)
+	}
+	hw := g.h * g.w
+	t := &maxPool3Tables{hp: g.w / gcd(g.w, 16), tp: hw / gcd(hw, 16), unit: 16 / gcd(hw, 16)}
+	t.hm = make([]uint16, 3*t.hp)
+	for v := 0; v < t.hp; v++ {
+		for l := 0; l < 16; l++ {
+			c := (16*v + l) % g.w
+			for tap := 0; tap < 3; tap++ {
+				if cc := c + tap - g.pl; cc >= 0 && cc < g.w {
+					t.hm[3*v+tap] |= 1 << l
+				}
+			}
+		}
+	}
+	t.vt = make([]uint32, 18*t.tp)
+	for v := 0; v < t.tp; v++ {
+		e := t.vt[18*v : 18*(v+1)]
+		var m [3]uint32
+		for l := 0; l < 16; l++ {
+			pos := (16*v + l) % hw
+			e[l] = uint32(pos)
+			for tap := 0; tap < 3; tap++ {
+				if r := pos/g.w + tap - g.pt; r >= 0 && r < g.h {
+					m[tap] |= 1 << l
+				}
+			}
+		}
+		e[16], e[17] = m[0]|m[1]<<16, m[2]
+	}
+	v, _ := maxPool3Cache.LoadOrStore(key, t)
+	return v.(*maxPool3Tables)
+}
+
+// maxPool3Flat is maxPoolForward for the geometries useMaxPool3 accepts: y gets each window's maximum
+// and idx (when not nil) the plane index of its first maximum.
+func maxPool3Flat(g poolGeom, x, y []float32, idx []int32) {
+	t := maxPool3TablesFor(g)
+	hw, ohw := g.h*g.w, g.oh*g.ow
+	planes := g.n * g.c
+	direct := g.stride == 1 && g.oh == g.h && g.ow == g.w
+	per := max(1, maxPool3Block/(t.unit*hw)) * t.unit // planes per block
+	blocks := (planes + per - 1) / per
+	parallelRange(blocks, per*hw, func(lo, hi int) {
+		size := per*hw + 16 // the passes write whole vectors
+		hvBuf, hcBuf := getScratch[float32](size), getScratch[float32](size)
+		defer putScratch(hvBuf)
+		defer putScratch(hcBuf)
+		hv, hc := *hvBuf, int32s(*hcBuf)
+		var vy []float32
+		var vi []int32
+		if !direct {
+			vyBuf, viBuf := getScratch[float32](size), getScratch[float32](size)
+			defer putScratch(vyBuf)
+			defer putScratch(viBuf)
+			vy, vi = *vyBuf, int32s(*viBuf)
+		}
+		for b := lo; b < hi; b++ {
+			p0 := b * per
+			np := min(per, planes-p0)
+			n := np * hw
+			maxPoolH3(&x[p0*hw], -g.pl, n, &hv[0], &hc[0], &t.hm[0], t.hp)
+			if direct {
+				var ip *int32
+				if idx != nil {
+					ip = &idx[p0*hw]
+				}
+				maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &y[p0*hw], ip, &t.vt[0], t.tp)
+				continue
+			}
+			maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &vy[0], &vi[0], &t.vt[0], t.tp)
+			for p := 0; p < np; p++ {
+				yo := y[(p0+p)*ohw : (p0+p+1)*ohw]
+				var io []int32
+				if idx != nil {
+					io = idx[(p0+p)*ohw : (p0+p+1)*ohw]
+				}
+				for i := 0; i < g.oh; i++ {
+					src := p*hw + i*g.stride*g.w
+					for j := 0; j < g.ow; j++ {
+						yo[i*g.ow+j] = vy[src+j*g.stride]
+					}
+					if io != nil {
+						for j := 0; j < g.ow; j++ {
+							io[i*g.ow+j] = vi[src+j*g.stride]
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// int32s views a float32 scratch buffer as int32s (the kernels store window positions there).
+func int32s(s []float32) []int32 {
+	return unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}

@@ -1,0 +1,17 @@
+//go:build amd64
+
+package ops
+
+import "golang.org/x/sys/cpu"
+
+// hasMaxPool3Kernel reports whether the AVX-512 3x3 max-pool kernels can run (AVX-512F with OS support
+// for its state, which x/sys/cpu checks).
+var hasMaxPool3Kernel = cpu.X86.HasAVX512F
+
+// maxPoolH3 and maxPoolV3 are implemented in pool_max3_amd64.s (see there and maxPool3Flat).
+//
+//go:noescape
+func maxPoolH3(x *float32, d0, n int, hv *float32, hc *int32, hm *uint16, hp int)
+
+//go:noescape
+func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, tbl *uint32, tp int)

@@ -1,0 +1,13 @@
+//go:build !amd64
+
+package ops
+
+const hasMaxPool3Kernel = false
+
+func maxPoolH3(x *float32, d0, n int, hv *float32, hc *int32, hm *uint16, hp int) {
+	panic("model: maxPoolH3 needs amd64")
+}
+
+func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, tbl *uint32, tp int) {
+	panic("model: maxPoolV3 needs amd64")
+}

@@ -1,0 +1,135 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestMaxPool3FlatMatchesPlanes checks the vector 3x3 max pool against the plane-by-plane Go kernel,
+// values and argmaxes bit for bit, on the network's pool geometries and odd ones (every SAME padding
+// of stride 1 and 2, unpadded, planes from 1x1 to wider than a vector, plane counts that leave partial
+// blocks and partial vectors), on inputs full of ties, signed zeros, negative maxima and -Inf.
+func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
+	if !hasMaxPool3Kernel {
+		t.Skip("CPU without AVX-512")
+	}
+	type geo struct {
+		h, w, stride int
+		pad          [4]int
+	}
+	var geos []geo
+	for _, hw := range [][2]int{{1, 1}, {2, 2}, {4, 4}, {7, 7}, {8, 8}, {14, 14}, {16, 16}, {28, 28}, {3, 5}, {5, 17}, {33, 9}, {56, 56}} {
+		h, w := hw[0], hw[1]
+		geos = append(geos, geo{h, w, 1, [4]int{1, 1, 1, 1}})
+		pt, pb := samePad3s2(h)
+		pl, pr := samePad3s2(w)
+		geos = append(geos, geo{h, w, 2, [4]int{pt, pb, pl, pr}})
+		if h >= 3 && w >= 3 {
+			geos = append(geos, geo{h, w, 1, [4]int{}}, geo{h, w, 2, [4]int{}}, geo{h, w, 1, [4]int{0, 1, 2, 0}})
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	negZero := float32(math.Copysign(0, -1))
+	vals := []float32{0, negZero, 1, -1, -0.5, float32(math.Inf(-1)), 2}
+	for _, gg := range geos {
+		for _, nc := range [][2]int{{1, 1}, {2, 3}, {3, 37}} {
+			g, err := newMaxPoolGeom(maxPoolOp{}, []int{nc[0], nc[1], gg.h, gg.w}, 3, gg.stride, gg.pad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !useMaxPool3(g) {
+				continue
+			}
+			t.Run(fmt.Sprintf("n%d_c%d_%dx%d_s%d_p%v", nc[0], nc[1], gg.h, gg.w, gg.stride, gg.pad), func(t *testing.T) {
+				x := make([]float32, g.n*g.c*g.h*g.w)
+				for i := range x {
+					switch rng.IntN(3) {
+					case 0:
+						x[i] = vals[rng.IntN(len(vals))]
+					default:
+						x[i] = rng.Float32()*4 - 3
+					}
+				}
+				n := g.n * g.c * g.oh * g.ow
+				want, wantIdx := make([]float32, n), make([]int32, n)
+				maxPoolPlanes(g, x, want, wantIdx)
+				got, gotIdx := make([]float32, n), make([]int32, n)
+				maxPool3Flat(g, x, got, gotIdx)
+				noIdx := make([]float32, n)
+				maxPool3Flat(g, x, noIdx, nil)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && got[i] != want[i] || gotIdx[i] != wantIdx[i] || noIdx[i] != got[i] {
+						t.Fatalf("output %d: %v at %d (without argmaxes %v), plane kernel %v at %d", i, got[i], gotIdx[i], noIdx[i], want[i], wantIdx[i])
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestMaxPool3FlatNaN checks that a NaN anywhere in a window makes that output NaN.
+func TestMaxPool3FlatNaN(t *testing.T) {
+	if !hasMaxPool3Kernel {
+		t.Skip("CPU without AVX-512")
+	}
+	g, err := newMaxPoolGeom(maxPoolOp{}, []int{1, 1, 5, 5}, 3, 1, [4]int{1, 1, 1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float32, 25)
+	x[12] = float32(math.NaN()) // the centre: every window but the corners' sees it
+	y := make([]float32, 25)
+	maxPool3Flat(g, x, y, nil)
+	for i, v := range y {
+		r, c := i/5, i%5
+		near := r >= 1 && r <= 3 && c >= 1 && c <= 3
+		if near != math.IsNaN(float64(v)) {
+			t.Errorf("output (%d,%d) = %v; NaN expected: %t", r, c, v, near)
+		}
+	}
+}
+
+// BenchmarkMaxPool3 compares the vector 3x3 max pool (flat) with the plane-by-plane Go kernel (planes)
+// on pools of the paper's network at 224x16 and 64x64, argmaxes recorded.
+func BenchmarkMaxPool3(b *testing.B) {
+	for _, c := range []struct{ n, c, hw, stride int }{
+		{16, 64, 112, 2}, {16, 256, 28, 1}, {16, 528, 14, 1}, {64, 192, 16, 2}, {64, 480, 4, 1}, {64, 832, 2, 1},
+	} {
+		pt, pb := 1, 1
+		if c.stride == 2 {
+			pt, pb = samePad3s2(c.hw)
+		}
+		g, err := newMaxPoolGeom(maxPoolOp{}, []int{c.n, c.c, c.hw, c.hw}, 3, c.stride, [4]int{pt, pb, pt, pb})
+		if err != nil {
+			b.Fatal(err)
+		}
+		x := make([]float32, g.n*g.c*g.h*g.w)
+		for i := range x {
+			x[i] = float32(i*7919%1000) - 500
+		}
+		n := g.n * g.c * g.oh * g.ow
+		y, idx := make([]float32, n), make([]int32, n)
+		name := fmt.Sprintf("%dx%dx%d_s%d", c.c, c.hw, c.hw, c.stride)
+		b.Run(name+"/planes", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				maxPoolPlanes(g, x, y, idx)
+			}
+		})
+		if useMaxPool3(g) {
+			b.Run(name+"/flat", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					maxPool3Flat(g, x, y, idx)
+				}
+			})
+		}
+	}
+}
+
+// samePad3s2 is TensorFlow's SAME padding (before, after) of a 3-wide window at stride 2 over n values.
+func samePad3s2(n int) (before, after int) {
+	out := (n + 1) / 2
+	total := max((out-1)*2+3-n, 0)
+	return total / 2, total - total/2
+}
