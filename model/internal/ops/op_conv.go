@@ -203,36 +203,43 @@ func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 		return nil, fmt.Errorf("model: %v: SymDiff expects 3 inputs, got %d", op, len(inputs))
 	}
 	x, w := inputs[0], inputs[1]
-	k := w.Shape()[2]
-	dz, err := reluGrad(op.relu, output, grad)
+	var xs, ws [4]int
+	copy(xs[:], x.Shape())
+	copy(ws[:], w.Shape())
+	g, err := newConvGeom(op, xs[:], ws[0], ws[1], ws[2], op.stride, op.pad)
 	if err != nil {
 		return nil, err
 	}
-	var xs [4]int
-	copy(xs[:], x.Shape())
-	dx, err := G.ApplyOp(convDataGradOp{stride: op.stride, pad: op.pad, x: xs, owned: newOwned()}, dz, w)
+	// A batched convolution's gradients read dz in the chunk layout of their GEMMs, written once by
+	// convDzOp (with the ReLU mask); a per-sample one's dz is NCHW, which is that layout for one sample.
+	chunk := 0
+	var dz *G.Node
+	if g.chunk() > 1 {
+		chunk = g.chunk()
+		dz, err = chunkedDz(op.relu, chunk, output, grad)
+	} else {
+		dz, err = reluGrad(op.relu, output, grad)
+	}
+	if err != nil {
+		return nil, err
+	}
+	dx, err := G.ApplyOp(convDataGradOp{stride: op.stride, pad: op.pad, x: xs, chunked: chunk > 0, owned: newOwned()}, dz, w)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: input gradient: %w", op, err)
 	}
 	var cols *kept
 	if s := op.outSlot(); s != nil && op.budget != nil {
-		var ws [4]int
-		copy(ws[:], w.Shape())
-		g, err := newConvGeom(op, x.Shape(), ws[0], ws[1], ws[2], op.stride, op.pad)
-		if err != nil {
-			return nil, err
-		}
 		bytes := int64(g.ckk()*g.p()*g.n) * int64(x.Dtype().Size())
 		if s.cols == nil && g.chunk() > 1 && !g.direct() && op.budget.take(bytes) {
 			s.cols = new(kept)
 		}
 		cols = s.cols
 	}
-	dw, err := G.ApplyOp(convFilterGradOp{stride: op.stride, pad: op.pad, k: k, cols: cols, owned: newOwned()}, x, dz)
+	dw, err := G.ApplyOp(convFilterGradOp{stride: op.stride, pad: op.pad, k: ws[2], cols: cols, chunked: chunk > 0, owned: newOwned()}, x, dz)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: filter gradient: %w", op, err)
 	}
-	db, err := G.ApplyOp(biasGradOp{dims: 4, owned: newOwned()}, dz)
+	db, err := G.ApplyOp(biasGradOp{dims: 4, chunk: chunk, owned: newOwned()}, dz)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: bias gradient: %w", op, err)
 	}

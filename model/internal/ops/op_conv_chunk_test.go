@@ -82,19 +82,38 @@ func TestConvChunking(t *testing.T) {
 					}
 					convForward(g, x, wt, b, y, true, s, cols)
 					assertClose(t, y, wantY, 1e-12)
-					dx := make([]float64, len(wantDx))
-					convBackwardData(g, dz, wt, dx, s)
-					assertClose(t, dx, wantDx, 1e-12)
-					dw := make([]float64, len(wantDw))
-					for i := range dw {
-						dw[i] = 1e300
-					}
 					xIn := x
 					if keep && s > 1 {
 						xIn = make([]float64, len(x)) // the columns, not x, must be what is read
 					}
-					convBackwardFilter(g, xIn, dz, dw, s, cols)
-					assertClose(t, dw, wantDw, 1e-12)
+					layouts := []bool{false}
+					if s > 1 {
+						layouts = append(layouts, true) // dz as convDzOp writes it
+					}
+					for _, chunked := range layouts {
+						dzIn := dz
+						if chunked {
+							dzIn = make([]float64, len(dz))
+							chunkDz(nil, dz, dzIn, g.n, g.o, g.p(), s)
+						}
+						dx := make([]float64, len(wantDx))
+						convBackwardData(g, dzIn, wt, dx, s, chunked)
+						assertClose(t, dx, wantDx, 1e-12)
+						dw := make([]float64, len(wantDw))
+						for i := range dw {
+							dw[i] = 1e300
+						}
+						convBackwardFilter(g, xIn, dzIn, dw, s, chunked, cols)
+						assertClose(t, dw, wantDw, 1e-12)
+						wantDb, db := make([]float64, g.o), make([]float64, g.o)
+						sumChannels(dz, wantDb, g.n, g.o, g.p())
+						if chunked {
+							sumChannelsChunked(dzIn, db, g.n, g.o, g.p(), s)
+						} else {
+							sumChannels(dzIn, db, g.n, g.o, g.p())
+						}
+						assertClose(t, db, wantDb, 1e-12)
+					}
 				})
 			}
 		}

@@ -12,14 +12,15 @@ import (
 // convDataGradOp is the convolution's input gradient: inputs (dz, w) -> dx with the shape of the forward
 // input x (kept on the op, since H and W are not recoverable from dz when the stride does not divide).
 type convDataGradOp struct {
-	stride int
-	pad    [4]int
-	x      [4]int // forward input shape (N, C, H, W)
+	stride  int
+	pad     [4]int
+	x       [4]int // forward input shape (N, C, H, W)
+	chunked bool   // dz is in chunk layout (convDzOp), not NCHW
 	owned
 }
 
 func (op convDataGradOp) String() string {
-	return fmt.Sprintf("model.conv2dDataGrad{stride=%d pad=%v x=%v}", op.stride, op.pad, op.x)
+	return fmt.Sprintf("model.conv2dDataGrad{stride=%d pad=%v x=%v chunked=%t}", op.stride, op.pad, op.x, op.chunked)
 }
 func (op convDataGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op convDataGradOp) Hashcode() uint32      { return hashOp(op) }
@@ -73,27 +74,31 @@ func (op convDataGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	if op.chunked && g.chunk() < 2 {
+		return nil, fmt.Errorf("model: %v: dz in chunk layout needs a batched convolution, got %d sample(s) per chunk", op, g.chunk())
+	}
 	if t[0].Dtype() == tensor.Float32 {
-		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx), g.chunk())
+		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx), g.chunk(), op.chunked)
 	} else {
-		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx), g.chunk())
+		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx), g.chunk(), op.chunked)
 	}
 	return dx, nil
 }
 
 // convBackwardData computes dx: per sample dcol = W^T dZ_n, then col2im (1x1 direct: dx_n = W^T dZ_n);
-// small maps batch several samples per GEMM (see convChunkCols).
-func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int) {
+// small maps batch s > 1 samples per GEMM (see convChunkCols), reading dz in place when chunked (chunk
+// layout, see convDzOp) and gathering each chunk's O x (ns*P) matrix from NCHW otherwise.
+func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int, chunked bool) {
 	ckk, p := g.ckk(), g.p()
 	if s > 1 {
 		dzBuf, colBuf := getScratch[T](g.o*s*p), getScratch[T](ckk*s*p)
 		defer putScratch(dzBuf)
 		defer putScratch(colBuf)
-		dzc, dcol := *dzBuf, *colBuf
+		dcol := *colBuf
 		for n0 := 0; n0 < g.n; n0 += s {
 			ns := min(s, g.n-n0)
 			cols := ns * p
-			gatherSamples(dz[n0*g.outSize():], dzc, ns, g.o, p)
+			dzc := chunkOf(g, dz, *dzBuf, n0, ns, chunked)
 			gemmPar(workersFor(ckk*cols), true, false, ckk, cols, g.o, 1, w, ckk, dzc, cols, 0, dcol, cols)
 			col2imChunk(g, dcol, n0, ns, dx)
 		}
@@ -115,15 +120,16 @@ func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int) {
 
 // convFilterGradOp is the convolution's filter gradient: inputs (x, dz) -> dw (O, C, K, K).
 type convFilterGradOp struct {
-	stride int
-	pad    [4]int
-	k      int
-	cols   *kept // the forward op's columns (nil: build them here)
+	stride  int
+	pad     [4]int
+	k       int
+	cols    *kept // the forward op's columns (nil: build them here)
+	chunked bool  // dz is in chunk layout (convDzOp), not NCHW
 	owned
 }
 
 func (op convFilterGradOp) String() string {
-	return fmt.Sprintf("model.conv2dFilterGrad{k=%d stride=%d pad=%v}", op.k, op.stride, op.pad)
+	return fmt.Sprintf("model.conv2dFilterGrad{k=%d stride=%d pad=%v chunked=%t}", op.k, op.stride, op.pad, op.chunked)
 }
 func (op convFilterGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op convFilterGradOp) Hashcode() uint32      { return hashOp(op) }
@@ -181,13 +187,16 @@ func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) 
 	if err != nil {
 		return nil, err
 	}
+	if op.chunked && g.chunk() < 2 {
+		return nil, fmt.Errorf("model: %v: dz in chunk layout needs a batched convolution, got %d sample(s) per chunk", op, g.chunk())
+	}
 	n := g.ckk() * g.p() * g.n
 	if t[0].Dtype() == tensor.Float32 {
 		x := sliceOf[float32](t[0])
-		convBackwardFilter(g, x, sliceOf[float32](t[1]), sliceOf[float32](dw), g.chunk(), keptFor[float32](op.cols, &x[0], n))
+		convBackwardFilter(g, x, sliceOf[float32](t[1]), sliceOf[float32](dw), g.chunk(), op.chunked, keptFor[float32](op.cols, &x[0], n))
 	} else {
 		x := sliceOf[float64](t[0])
-		convBackwardFilter(g, x, sliceOf[float64](t[1]), sliceOf[float64](dw), g.chunk(), keptFor[float64](op.cols, &x[0], n))
+		convBackwardFilter(g, x, sliceOf[float64](t[1]), sliceOf[float64](dw), g.chunk(), op.chunked, keptFor[float64](op.cols, &x[0], n))
 	}
 	return dw, nil
 }
@@ -195,18 +204,19 @@ func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) 
 // convBackwardFilter computes dw = sum_n dZ_n col_n^T. Per-sample kernels accumulate into one buffer per
 // worker, summed in worker order at the end; batched kernels (small maps, see convChunkCols) run one GEMM
 // per chunk with the cores splitting dw's rows. Both orders are fixed for a given GOMAXPROCS, so results
-// are deterministic. cached, when not nil, holds the forward pass's column matrices (see outSlot.cols).
-func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, cached []T) {
+// are deterministic. cached, when not nil, holds the forward pass's column matrices (see outSlot.cols);
+// chunked says dz is in chunk layout (see convBackwardData).
+func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, chunked bool, cached []T) {
 	ckk, p := g.ckk(), g.p()
 	if s > 1 {
 		dzBuf, colBuf := getScratch[T](g.o*s*p), getScratch[T](ckk*s*p)
 		defer putScratch(dzBuf)
 		defer putScratch(colBuf)
-		dzc, col := *dzBuf, *colBuf
+		col := *colBuf
 		for n0 := 0; n0 < g.n; n0 += s {
 			ns := min(s, g.n-n0)
 			cols := ns * p
-			gatherSamples(dz[n0*g.outSize():], dzc, ns, g.o, p)
+			dzc := chunkOf(g, dz, *dzBuf, n0, ns, chunked)
 			if cached != nil {
 				col = cached[n0*ckk*p : (n0+ns)*ckk*p]
 			} else {
@@ -247,4 +257,14 @@ func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, cached []T)
 	for _, a := range acc {
 		putScratch(a)
 	}
+}
+
+// chunkOf returns the O x (ns*P) dz matrix of the chunk of samples [n0, n0+ns): in place when dz is in
+// chunk layout, else gathered from NCHW into buf.
+func chunkOf[T opFloat](g convGeom, dz, buf []T, n0, ns int, chunked bool) []T {
+	if chunked {
+		return dz[n0*g.outSize() : (n0+ns)*g.outSize()]
+	}
+	gatherSamples(dz[n0*g.outSize():], buf, ns, g.o, g.p())
+	return buf[:ns*g.outSize()]
 }

@@ -67,12 +67,16 @@ func (op reluGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 }
 
 // biasGradOp sums dz (N, O, ...) of rank dims over every axis but 1: the gradient of a per-channel bias.
+// With chunk > 1, dz is a batched convolution's in chunk layout (see convDzOp) of that many samples.
 type biasGradOp struct {
-	dims int
+	dims  int
+	chunk int
 	owned
 }
 
-func (op biasGradOp) String() string        { return fmt.Sprintf("model.biasGrad{dims=%d}", op.dims) }
+func (op biasGradOp) String() string {
+	return fmt.Sprintf("model.biasGrad{dims=%d chunk=%d}", op.dims, op.chunk)
+}
 func (op biasGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op biasGradOp) Hashcode() uint32      { return hashOp(op) }
 func (op biasGradOp) Arity() int            { return 1 }
@@ -116,9 +120,14 @@ func (op biasGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	for _, d := range s[2:] {
 		inner *= d
 	}
-	if t[0].Dtype() == tensor.Float32 {
+	switch {
+	case op.chunk > 1 && t[0].Dtype() == tensor.Float32:
+		sumChannelsChunked(sliceOf[float32](t[0]), sliceOf[float32](db), s[0], s[1], inner, op.chunk)
+	case op.chunk > 1:
+		sumChannelsChunked(sliceOf[float64](t[0]), sliceOf[float64](db), s[0], s[1], inner, op.chunk)
+	case t[0].Dtype() == tensor.Float32:
 		sumChannels(sliceOf[float32](t[0]), sliceOf[float32](db), s[0], s[1], inner)
-	} else {
+	default:
 		sumChannels(sliceOf[float64](t[0]), sliceOf[float64](db), s[0], s[1], inner)
 	}
 	return db, nil

@@ -40,28 +40,31 @@ func biasAct[T opFloat](dst, src []T, bias T, relu bool) {
 
 // maskPositive sets dz = dy where y > 0, else 0 (the ReLU gradient given the ReLU's output y).
 func maskPositive[T opFloat](y, dy, dz []T) {
-	parallelRange(len(y), 1, func(lo, hi int) {
-		switch yy := any(y[lo:hi]).(type) {
-		case []float32:
-			dyr, dzr := any(dy[lo:hi]).([]float32), any(dz[lo:hi]).([]float32)
-			dyr, dzr = dyr[:len(yy)], dzr[:len(yy)]
-			for i, v := range yy {
-				x := int32(math.Float32bits(v))
-				// (-x) &^ x has its sign bit set exactly when x > 0 as an integer, i.e. v > 0 (the
-				// smallest int32, -0.0, is its own negation and comes out clear).
-				m := uint32((-x &^ x) >> 31)
-				dzr[i] = math.Float32frombits(math.Float32bits(dyr[i]) & m)
-			}
-		case []float64:
-			dyr, dzr := any(dy[lo:hi]).([]float64), any(dz[lo:hi]).([]float64)
-			dyr, dzr = dyr[:len(yy)], dzr[:len(yy)]
-			for i, v := range yy {
-				x := int64(math.Float64bits(v))
-				m := uint64((-x &^ x) >> 63)
-				dzr[i] = math.Float64frombits(math.Float64bits(dyr[i]) & m)
-			}
+	parallelRange(len(y), 1, func(lo, hi int) { maskRun(y[lo:hi], dy[lo:hi], dz[lo:hi]) })
+}
+
+// maskRun is maskPositive in the calling goroutine.
+func maskRun[T opFloat](y, dy, dz []T) {
+	switch yy := any(y).(type) {
+	case []float32:
+		dyr, dzr := any(dy).([]float32), any(dz).([]float32)
+		dyr, dzr = dyr[:len(yy)], dzr[:len(yy)]
+		for i, v := range yy {
+			x := int32(math.Float32bits(v))
+			// (-x) &^ x has its sign bit set exactly when x > 0 as an integer, i.e. v > 0 (the
+			// smallest int32, -0.0, is its own negation and comes out clear).
+			m := uint32((-x &^ x) >> 31)
+			dzr[i] = math.Float32frombits(math.Float32bits(dyr[i]) & m)
 		}
-	})
+	case []float64:
+		dyr, dzr := any(dy).([]float64), any(dz).([]float64)
+		dyr, dzr = dyr[:len(yy)], dzr[:len(yy)]
+		for i, v := range yy {
+			x := int64(math.Float64bits(v))
+			m := uint64((-x &^ x) >> 63)
+			dzr[i] = math.Float64frombits(math.Float64bits(dyr[i]) & m)
+		}
+	}
 }
 
 // applyMask sets out = in*scale where mask, else 0.
