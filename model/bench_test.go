@@ -123,6 +123,7 @@ func peakRSS() int64 {
 func BenchmarkForward(b *testing.B) {
 	for _, c := range []struct{ size, batch int }{{224, 16}, {64, 64}, {32, 128}} {
 		b.Run(fmt.Sprintf("%dx%d", c.size, c.batch), func(b *testing.B) {
+			b.Logf("BLAS: %s", gemm.BLASName())
 			s := arch.DefaultSpec(5)
 			s.ImageSize = c.size
 			debug.FreeOSMemory()

@@ -1,5 +1,7 @@
 package gemm
 
+import "os"
+
 // The exported names below are what the op kernels (model/internal/ops) call. The implementations keep
 // their original unexported names so that this package reads as it did inside model/.
 
@@ -21,3 +23,8 @@ func GetScratch[T Float](n int) *[]T { return getScratch[T](n) }
 
 // PutScratch returns a buffer obtained from GetScratch to its pool.
 func PutScratch[T Float](s *[]T) { putScratch(s) }
+
+// AVX512 reports whether kernels may use AVX-512: the CPU has AVX-512F and INCEPTIONLAB_SGEMM_KERNEL=avx2
+// does not hold the process to AVX2 (which emulates a CPU without AVX-512 for every kernel that has
+// both, the SGEMM micro-kernel and the max-pool passes of package ops).
+func AVX512() bool { return hasSgemmKernel512 && os.Getenv(sgemmKernelEnv) != "avx2" }

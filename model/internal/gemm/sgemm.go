@@ -1,7 +1,5 @@
 package gemm
 
-import "os"
-
 // A pure-Go single-precision GEMM around an assembly micro-kernel (sgemm_amd64.s), used when OpenBLAS is
 // not available: the structure of GotoBLAS/BLIS in its simplest form. B is packed in panels of nr
 // columns and A (scaled by alpha) in panels of sgemmMR rows, one sgemmKC-deep slice of the k dimension
@@ -46,7 +44,7 @@ const sgemmKernelEnv = "INCEPTIONLAB_SGEMM_KERNEL"
 // or false when it runs none.
 func bestSgemmKernel() (sgemmMicro, bool) {
 	switch {
-	case hasSgemmKernel512 && os.Getenv(sgemmKernelEnv) != "avx2":
+	case AVX512():
 		return sgemmAVX512, true
 	case hasSgemmKernel:
 		return sgemmAVX2, true

@@ -2,11 +2,11 @@
 
 package ops
 
-import "golang.org/x/sys/cpu"
+import kern "inceptionlab/model/internal/gemm"
 
-// hasMaxPool3Kernel reports whether the AVX-512 3x3 max-pool kernels can run (AVX-512F with OS support
-// for its state, which x/sys/cpu checks).
-var hasMaxPool3Kernel = cpu.X86.HasAVX512F
+// hasMaxPool3Kernel reports whether the AVX-512 3x3 max-pool kernels run: the CPU has AVX-512 and
+// INCEPTIONLAB_SGEMM_KERNEL=avx2 does not hold the process to AVX2 (kern.AVX512).
+var hasMaxPool3Kernel = kern.AVX512()
 
 // maxPoolH3 and maxPoolV3 are implemented in pool_max3_amd64.s (see there and maxPool3Flat).
 //

@@ -13,7 +13,7 @@ import (
 // blocks and partial vectors), on inputs full of ties, signed zeros, negative maxima and -Inf.
 func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
 	if !hasMaxPool3Kernel {
-		t.Skip("CPU without AVX-512")
+		t.Skip("AVX-512 kernels off (CPU without AVX-512, or INCEPTIONLAB_SGEMM_KERNEL=avx2)")
 	}
 	type geo struct {
 		h, w, stride int
@@ -72,7 +72,7 @@ func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
 // TestMaxPool3FlatNaN checks that a NaN anywhere in a window makes that output NaN.
 func TestMaxPool3FlatNaN(t *testing.T) {
 	if !hasMaxPool3Kernel {
-		t.Skip("CPU without AVX-512")
+		t.Skip("AVX-512 kernels off (CPU without AVX-512, or INCEPTIONLAB_SGEMM_KERNEL=avx2)")
 	}
 	g, err := newMaxPoolGeom(maxPoolOp{}, []int{1, 1, 5, 5}, 3, 1, [4]int{1, 1, 1, 1})
 	if err != nil {

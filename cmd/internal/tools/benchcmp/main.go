@@ -1,20 +1,25 @@
-// Command benchcmp measures training speed of inceptionlab's GoogLeNet side by side with the PyTorch
-// reference (/work/shared/bench/bench_torch.py) and prints the ratios. For every round and shape it runs,
-// one after the other, our BenchmarkTrainStep/<shape> once per BLAS back end and the PyTorch bench stock
-// and malloc-tuned, so both see the same machine load; the table reports per-configuration medians over
-// the rounds and each process's peak RSS.
+// Command benchcmp measures training (or inference) speed of inceptionlab's GoogLeNet side by side with
+// the PyTorch reference (bench_torch.py in ../shared/bench next to the repository, $INCEPTIONLAB_BENCH or
+// -torch-dir) and prints the ratios. Every round first measures the machine's FMA peak
+// (BenchmarkFMAPeak), then for every shape runs, one after the other, our BenchmarkTrainStep/<shape>
+// (-mode infer: BenchmarkForward/<shape>) once per BLAS back end and the PyTorch bench stock,
+// malloc-tuned and optionally tuned + channels_last, so both see the same machine load. The table gives
+// the CPU model, per-configuration medians, the median and range of the per-round ratios, GFLOP/s as a
+// share of the measured peak and each process's peak RSS.
 //
-//	go run ./cmd/benchcmp [-shapes 224x16,64x64,32x128] [-rounds 2] [-blas auto,gonum] [-tags openblas]
-//	                      [-benchtime 5x] [-torch-steps 8] [-torch-dir /work/shared/bench] [-channels-last]
-//	                      [-coretype inherit|auto|NAME]
+//	go run ./cmd/internal/tools/benchcmp [-shapes 224x16,64x64,32x128] [-rounds 2] [-blas auto,gonum]
+//	    [-mode train|infer] [-isa native|avx2] [-channels-last] [-benchtime 5x] [-torch-steps 8]
+//	    [-torch-dir DIR] [-tags TAGS] [-coretype inherit|auto|NAME]
 //
 // Our side is `go test -c` of ./model/ (with -tags when given) run as
 // `model.test -test.run ^$ -test.bench BenchmarkTrainStep/<shape>$ -test.benchtime <benchtime>` with
 // INCEPTIONLAB_BLAS set to each -blas mode ("auto" is the program's own choice, "openblas" forces
 // OpenBLAS, "gonum" the pure-Go path; "openblas-avx512" forces OpenBLAS with its AVX-512 kernels on
 // CPUs it does not recognise, as -coretype auto does; "gonum-avx2" holds the pure-Go path to its AVX2
-// kernel, what a CPU without AVX-512 and without OpenBLAS gets). The PyTorch side needs /usr/bin/python3 with torch (Debian: apt-get install
-// python3-torch); without it benchcmp says so and exits with status 1.
+// kernel, what a CPU without AVX-512 and without OpenBLAS gets). -isa avx2 holds both sides to AVX2:
+// ours with INCEPTIONLAB_SGEMM_KERNEL=avx2 (every AVX-512 kernel off), PyTorch with
+// ONEDNN_MAX_CPU_ISA=AVX2, and the peak is the YMM loop's. The PyTorch side needs /usr/bin/python3
+// with torch (Debian: apt-get install python3-torch); without it benchcmp says so and exits with status 1.
 package main
 
 import (
@@ -62,10 +67,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.tags, "tags", "", "build tags for the model test binary")
 	fs.StringVar(&cfg.benchtime, "benchtime", "5x", "go test -benchtime for our steps")
 	fs.IntVar(&cfg.torchSteps, "torch-steps", 8, "timed PyTorch steps (after 2 warm-up steps)")
-	fs.StringVar(&cfg.torchDir, "torch-dir", "/work/shared/bench", "folder holding bench_torch.py")
+	fs.StringVar(&cfg.torchDir, "torch-dir", "", "folder holding bench_torch.py (default: $INCEPTIONLAB_BENCH, else ../shared/bench next to the repository)")
 	fs.StringVar(&cfg.python, "python", "/usr/bin/python3", "Python interpreter with torch installed")
 	fs.BoolVar(&cfg.channelsLast, "channels-last", false, "also run PyTorch malloc-tuned with channels_last")
-	fs.StringVar(&cfg.pkg, "pkg", "./model/", "package holding BenchmarkTrainStep")
+	fs.StringVar(&cfg.pkg, "pkg", "./model/", "package holding BenchmarkTrainStep, BenchmarkForward and BenchmarkFMAPeak")
+	fs.StringVar(&cfg.mode, "mode", "train", "train (BenchmarkTrainStep vs bench_torch.py --mode train) or infer (BenchmarkForward vs --mode infer)")
+	fs.StringVar(&cfg.isa, "isa", "native", "native, or avx2: hold both sides to AVX2 (ours INCEPTIONLAB_SGEMM_KERNEL=avx2, PyTorch ONEDNN_MAX_CPU_ISA=AVX2), what a CPU without AVX-512 gets")
 	fs.StringVar(&cfg.coreType, "coretype", "inherit", "OPENBLAS_CORETYPE for our runs: inherit (the environment's), auto (unset, with INCEPTIONLAB_OPENBLAS_AVX512=1: SkylakeX kernels on AVX-512 CPUs) or a core name")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -87,6 +94,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.coreType == "" {
 		return config{}, fmt.Errorf("-coretype must be inherit, auto or an OpenBLAS core name, got an empty string")
+	}
+	if cfg.mode != "train" && cfg.mode != "infer" {
+		return config{}, fmt.Errorf("-mode must be train or infer, got %q", cfg.mode)
+	}
+	if cfg.isa != "native" && cfg.isa != "avx2" {
+		return config{}, fmt.Errorf("-isa must be native or avx2, got %q", cfg.isa)
 	}
 	if cfg.rounds < 1 {
 		return config{}, fmt.Errorf("-rounds must be >= 1, got %d", cfg.rounds)
