@@ -30,45 +30,48 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 	bp, ap := *bBuf, *aBuf
 	// The tiles of C are split by B panels when there are enough of them, else by A panels.
 	byB := bPanels >= 2*workers || bPanels >= aPanels
-	var wg sync.WaitGroup
-	// each runs fn(w) for w in [0, workers), in goroutines when there are several.
-	each := func(fn func(w int)) {
-		if workers == 1 {
-			fn(0)
-			return
+	// The phases read p0, kc and acc of the current slice: declared once, so that each phase's closure
+	// (and its goroutines' captures) is made once per call, not once per slice.
+	var p0, kc int
+	var acc bool
+	tasks := bPanels + aPanels
+	pack := func(w int) {
+		lo, hi := w*tasks/workers, (w+1)*tasks/workers
+		if bl, bh := min(lo, bPanels), min(hi, bPanels); bl < bh {
+			packB(tB, b, ldb, p0, kc, n, nr, bl, bh, bp)
 		}
-		for w := 0; w < workers; w++ {
+		if al, ah := max(lo, bPanels)-bPanels, max(hi, bPanels)-bPanels; al < ah {
+			i0, i1 := al*sgemmMR, min(ah*sgemmMR, m)
+			packA(tA, a, lda, i0, i1-i0, p0, kc, alpha, ap[i0*kc:])
+		}
+	}
+	tiles := func(w int) {
+		if byB {
+			sgemmTiles(uk, kc, acc, ap, bp, c, ldc, m, n, 0, aPanels, w*bPanels/workers, (w+1)*bPanels/workers)
+		} else {
+			sgemmTiles(uk, kc, acc, ap, bp, c, ldc, m, n, w*aPanels/workers, (w+1)*aPanels/workers, 0, bPanels)
+		}
+	}
+	var wg sync.WaitGroup
+	// each runs fn(w) for w in [0, workers): worker 0 in the calling goroutine, the others in their own.
+	each := func(fn func(w int)) {
+		for w := 1; w < workers; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				fn(w)
 			}()
 		}
+		fn(0)
 		wg.Wait()
 	}
-	for p0 := 0; p0 < k; p0 += sgemmKC {
-		kc := min(sgemmKC, k-p0)
+	for p0 = 0; p0 < k; p0 += sgemmKC {
+		kc = min(sgemmKC, k-p0)
 		// With beta == 0 the first slice overwrites C (which is never read, so NaNs in it vanish, as
 		// BLAS specifies); every other slice adds to it.
-		acc := beta != 0 || p0 > 0
-		tasks := bPanels + aPanels
-		each(func(w int) {
-			lo, hi := w*tasks/workers, (w+1)*tasks/workers
-			if bl, bh := min(lo, bPanels), min(hi, bPanels); bl < bh {
-				packB(tB, b, ldb, p0, kc, n, nr, bl, bh, bp)
-			}
-			if al, ah := max(lo, bPanels)-bPanels, max(hi, bPanels)-bPanels; al < ah {
-				i0, i1 := al*sgemmMR, min(ah*sgemmMR, m)
-				packA(tA, a, lda, i0, i1-i0, p0, kc, alpha, ap[i0*kc:])
-			}
-		})
-		each(func(w int) {
-			if byB {
-				sgemmTiles(uk, kc, acc, ap, bp, c, ldc, m, n, 0, aPanels, w*bPanels/workers, (w+1)*bPanels/workers)
-			} else {
-				sgemmTiles(uk, kc, acc, ap, bp, c, ldc, m, n, w*aPanels/workers, (w+1)*aPanels/workers, 0, bPanels)
-			}
-		})
+		acc = beta != 0 || p0 > 0
+		each(pack)
+		each(tiles)
 	}
 }
 
