@@ -231,6 +231,8 @@ func BenchmarkGemm(b *testing.B) {
 		{64, 512, 576, false, false}, {128, 512, 864, false, false}, {128, 784, 864, false, false},
 		{64, 784, 192, false, false}, {96, 3136, 576, false, false}, {1024, 1024, 1024, false, false},
 		{864, 512, 128, true, false}, {128, 864, 512, false, true},
+		// per-sample convolutions at 224x16: conv1 and conv2's 3x3 forward, conv2's data and filter gradients
+		{64, 12544, 147, false, false}, {192, 3136, 576, false, false}, {576, 3136, 192, true, false}, {192, 576, 3136, false, true},
 	} {
 		m, n, k := d.m, d.n, d.k
 		a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)

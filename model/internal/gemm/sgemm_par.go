@@ -28,7 +28,8 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 	defer putScratch(bBuf)
 	defer putScratch(aBuf)
 	bp, ap := *bBuf, *aBuf
-	// The tiles of C are split by B panels when there are enough of them, else by A panels.
+	// The tiles of C are split by B panels when there are enough of them (each worker then packs the B
+	// panels it uses), else by A panels (the workers share every B panel).
 	byB := bPanels >= 2*workers || bPanels >= aPanels
 	// The phases read p0, kc and acc of the current slice: declared once, so that each phase's closure
 	// (and its goroutines' captures) is made once per call, not once per slice.
@@ -36,6 +37,14 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 	var acc bool
 	tasks := bPanels + aPanels
 	pack := func(w int) {
+		if byB { // each worker packs its own B panels in tiles, just before using them
+			al, ah := w*aPanels/workers, (w+1)*aPanels/workers
+			if al < ah {
+				i0, i1 := al*sgemmMR, min(ah*sgemmMR, m)
+				packA(tA, a, lda, i0, i1-i0, p0, kc, alpha, ap[i0*kc:])
+			}
+			return
+		}
 		lo, hi := w*tasks/workers, (w+1)*tasks/workers
 		if bl, bh := min(lo, bPanels), min(hi, bPanels); bl < bh {
 			packB(tB, b, ldb, p0, kc, n, nr, bl, bh, bp)
@@ -46,10 +55,18 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 		}
 	}
 	tiles := func(w int) {
-		if byB {
-			sgemmTiles(uk, kc, acc, ap, bp, c, ldc, m, n, 0, aPanels, w*bPanels/workers, (w+1)*bPanels/workers)
-		} else {
+		if !byB {
 			sgemmTiles(uk, kc, acc, ap, bp, c, ldc, m, n, w*aPanels/workers, (w+1)*aPanels/workers, 0, bPanels)
+			return
+		}
+		// sgemmNC panels of B at a time, packed right before the kernels read them, so they are
+		// read from the L2 cache: packing all of a wide B first (a per-sample convolution's 12544
+		// columns are a 12 MB slice) left the kernels reading it back from memory.
+		jb0, jb1 := w*bPanels/workers, (w+1)*bPanels/workers
+		for g := jb0; g < jb1; g += sgemmNCPanels {
+			ge := min(g+sgemmNCPanels, jb1)
+			packB(tB, b, ldb, p0, kc, n, nr, g, ge, bp)
+			sgemmTiles(uk, kc, acc, ap, bp, c, ldc, m, n, 0, aPanels, g, ge)
 		}
 	}
 	var wg sync.WaitGroup
@@ -74,6 +91,10 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 		each(tiles)
 	}
 }
+
+// sgemmNCPanels is how many B panels are packed and used at a time when the workers split B
+// (kc x 256 values, 256 KB at most: in the L2 cache with a 96-row block of A).
+const sgemmNCPanels = 8
 
 // sgemmTiles runs the micro-kernel on the tiles of C in A panels [a0, a1) and B panels [b0, b1) of the
 // packed kc-deep slices ap (all of op(A)'s rows, panel i at ap[i*sgemmMR*kc:]) and bp (panel j at

@@ -147,18 +147,23 @@ func chunkDz[T opFloat](y, dy, dz []T, n, o, p, s int) {
 	})
 }
 
-// sumChannelsChunked is sumChannels for dz in chunk layout: db[c] = the sum of row c of every chunk.
+// sumChannelsChunked is sumChannels for dz in chunk layout: db[c] = the sum of row c of every chunk,
+// added up as sumChannels does (each sample's P values, then the samples in order), so the result is
+// bit for bit the same.
 func sumChannelsChunked[T opFloat](dz, db []T, n, o, p, s int) {
 	parallelRange(o, n*p, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			var sum T
 			for n0 := 0; n0 < n; n0 += s {
 				ns := min(s, n-n0)
-				var part T
-				for _, v := range dz[n0*o*p+c*ns*p:][:ns*p] {
-					part += v
+				row := dz[n0*o*p+c*ns*p:][:ns*p]
+				for j := 0; j < ns; j++ {
+					var part T
+					for _, v := range row[j*p : (j+1)*p] {
+						part += v
+					}
+					sum += part
 				}
-				sum += part
 			}
 			db[c] = sum
 		}
