@@ -39,10 +39,18 @@ func NewVerifiedPredictor(checkpoint string, v Verify) (*Predictor, error) {
 		return nil, err
 	}
 	p := &Predictor{net: net, path: checkpoint}
-	for key, dst := range map[string]any{MetaClasses: &p.classes, MetaMean: &p.mean, MetaStd: &p.std} {
+	if raw, ok := meta[MetaClasses]; ok {
+		if p.classes, err = data.DecodeClassList(raw); err != nil {
+			return nil, fmt.Errorf("runner: %s: bad %q metadata: %w", checkpoint, MetaClasses, err)
+		}
+	}
+	for key, dst := range map[string]any{MetaClasses: nil, MetaMean: &p.mean, MetaStd: &p.std} {
 		raw, ok := meta[key]
 		if !ok {
 			return nil, fmt.Errorf("runner: %s has no %q metadata: not a checkpoint written by the runner", checkpoint, key)
+		}
+		if dst == nil {
+			continue
 		}
 		if err := json.Unmarshal([]byte(raw), dst); err != nil {
 			return nil, fmt.Errorf("runner: %s: bad %q metadata: %w", checkpoint, key, err)

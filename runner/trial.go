@@ -96,10 +96,10 @@ func (tr *trial) prepare(ctx context.Context, prevID string) (*prepared, error) 
 		return nil, err
 	}
 	p := &prepared{splits: splits}
-	classes, _ := json.Marshal(splits.Classes)
+	classes := data.EncodeClassList(splits.Classes) // round-trips folder names that are not UTF-8
 	mean, _ := json.Marshal(cfg.Data.Normalize.Mean)
 	std, _ := json.Marshal(cfg.Data.Normalize.Std)
-	p.meta = map[string]string{MetaConfigHash: tr.t.Hash, MetaClasses: string(classes), MetaMean: string(mean), MetaStd: string(std)}
+	p.meta = map[string]string{MetaConfigHash: tr.t.Hash, MetaClasses: classes, MetaMean: string(mean), MetaStd: string(std)}
 
 	spec := cfg.ModelSpec(len(splits.Classes))
 	if err := CheckSize(spec, cfg.Train.BatchSize); err != nil {

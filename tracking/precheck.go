@@ -131,7 +131,14 @@ func checkWritableDir(path string) error {
 // (no journal-mode change, no migrations), returning 0 for a database
 // without tables.
 func inspectSchema(path string) (int, error) {
-	db, err := sql.Open("sqlite3", fileURI(path)+"?mode=ro&_query_only=on&_busy_timeout=30000")
+	// Without -wal and -shm beside it no WAL writer is active, so the file
+	// is read as immutable: SQLite then creates no companion files, and a
+	// refused database is left exactly as it was.
+	q := "?mode=ro&_query_only=on&_busy_timeout=30000"
+	if !companionsExist(path) {
+		q += "&immutable=1"
+	}
+	db, err := sql.Open("sqlite3", fileURI(path)+q)
 	if err != nil {
 		return 0, errorf("open %s: %w", path, err)
 	}
@@ -164,4 +171,38 @@ func describeVersion(v int) string {
 		return "no schema"
 	}
 	return fmt.Sprintf("schema version %d", v)
+}
+
+// companionsExist reports whether a -wal or -shm file lies beside path.
+func companionsExist(path string) bool {
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Lstat(path + suffix); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// readImmutable decides, for a read-only open, whether SQLite must treat the
+// file as immutable: when the folder cannot take the -shm file a WAL reader
+// needs (a read-only mount or folder) and no writer is active (no -wal or
+// -shm file). A -wal file that cannot be read with its -shm holds commits an
+// immutable open would miss, so that case is an error saying what to do.
+func readImmutable(path string) (bool, error) {
+	if checkWritableDir(path) == nil {
+		return false, nil
+	}
+	_, werr := os.Lstat(path + "-wal")
+	_, serr := os.Lstat(path + "-shm")
+	switch {
+	case werr != nil && serr != nil:
+		return true, nil
+	case werr == nil && serr != nil:
+		if info, err := os.Stat(path + "-wal"); err == nil && info.Size() == 0 {
+			return true, nil
+		}
+		return false, errorf("%s: %w: its folder is read-only and %s-wal holds changes not yet in the database, which cannot be read without %s-shm; copy the three files to a writable folder, or open it once where it can be written",
+			path, ErrReadOnly, filepath.Base(path), filepath.Base(path))
+	}
+	return false, nil
 }

@@ -63,6 +63,12 @@ const summaryColumns = `id, experiment, trial, status, config_hash, config_text,
 // fails with [ErrUnknownParam] naming the keys that exist, so a typo is not
 // silently an empty result.
 func (s *Store) Runs(ctx context.Context, f Filter) ([]RunSummary, error) {
+	want := f.Status
+	if s.readOnly {
+		// A read-only store cannot reap, so it shows dead runs as the reaper would mark them; the
+		// status filter applies to that view.
+		f.Status = ""
+	}
 	where, args, err := s.filterSQL(ctx, f)
 	if err != nil {
 		return nil, err
@@ -84,6 +90,21 @@ func (s *Store) Runs(ctx context.Context, f Filter) ([]RunSummary, error) {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap("list runs", err)
+	}
+	if s.readOnly {
+		if want != "" {
+			if want, err = ParseStatus(string(want)); err != nil {
+				return nil, err
+			}
+		}
+		kept := out[:0]
+		for _, r := range out {
+			s.applyLiveness(&r)
+			if want == "" || r.Status == want {
+				kept = append(kept, r)
+			}
+		}
+		out = kept
 	}
 	// Params and tags are read after the runs cursor is closed: the store
 	// has a single connection.
@@ -242,6 +263,7 @@ func (s *Store) summary(ctx context.Context, cond string, args ...any) (RunSumma
 	if err != nil {
 		return r, s.wrap("read run", err)
 	}
+	s.applyLiveness(&r)
 	return r, s.fillMaps(ctx, &r)
 }
 

@@ -40,16 +40,11 @@ func (s *Store) reap(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, errorf("%s: reap: %w", s.path, err)
 	}
-	staleBefore := s.now().Add(-s.staleAfter).UnixMilli()
+	now := s.now()
 	n := 0
 	for _, r := range running {
-		reason := ""
-		switch {
-		case r.host == s.host && r.pid > 0 && !processAlive(r.pid):
-			reason = ReasonProcessGone
-		case r.heartbeat < staleBefore:
-			reason = ReasonHeartbeatLost
-		default:
+		reason := s.deadReason(r.host, r.pid, r.heartbeat, now)
+		if reason == "" {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'FAILED', error = ?, end_ms = heartbeat_ms
@@ -89,3 +84,28 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 // fromMS converts a stored time back, in UTC.
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// deadReason is the reaper's liveness rule: ReasonProcessGone for a run of
+// this host whose process no longer exists, ReasonHeartbeatLost for a
+// heartbeat older than the stale threshold, "" for a live run.
+func (s *Store) deadReason(host string, pid int, heartbeatMS int64, now time.Time) string {
+	switch {
+	case host == s.host && pid > 0 && !processAlive(pid):
+		return ReasonProcessGone
+	case heartbeatMS < now.Add(-s.staleAfter).UnixMilli():
+		return ReasonHeartbeatLost
+	}
+	return ""
+}
+
+// applyLiveness shows, in a read-only store, a RUNNING run that the reaper
+// would mark dead as FAILED with the reaper's reason and end time, without
+// writing anything. Writable stores reap on Open, so they need no view.
+func (s *Store) applyLiveness(r *RunSummary) {
+	if !s.readOnly || r.Status != Running {
+		return
+	}
+	if reason := s.deadReason(r.Host, r.PID, r.Heartbeat.UnixMilli(), s.now()); reason != "" {
+		r.Status, r.Error, r.End = Failed, reason, r.Heartbeat
+	}
+}

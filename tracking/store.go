@@ -35,7 +35,10 @@ type Options struct {
 	// (default DefaultStaleAfter).
 	StaleAfter time.Duration
 	// ReadOnly opens an existing, fully migrated database without writing to
-	// it: no migrations, no reaping, and every write method fails.
+	// it: no migrations, no reaping, and every write method fails. Runs that
+	// the reaper would mark dead are shown FAILED with its reason. On a
+	// read-only folder or mount without -wal/-shm files (no writer can be
+	// active) the file is opened immutable, creating nothing beside it.
 	ReadOnly bool
 	// NewID generates run ids (default: a random version 4 UUID). Tests set
 	// it to get stable output.
@@ -95,7 +98,14 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	db, err := sql.Open("sqlite3", dsn(path, memory, opts.ReadOnly))
+	immutable := false
+	if opts.ReadOnly && !memory {
+		var err error
+		if immutable, err = readImmutable(path); err != nil {
+			return nil, err
+		}
+	}
+	db, err := sql.Open("sqlite3", dsn(path, memory, opts.ReadOnly, immutable))
 	if err != nil {
 		return nil, errorf("open %s: %w", path, err)
 	}
@@ -142,8 +152,11 @@ func (s *Store) Path() string { return s.path }
 
 // dsn builds the go-sqlite3 data source name. File paths go through a file:
 // URI so names containing '?' or '#' survive.
-func dsn(path string, memory, readOnly bool) string {
+func dsn(path string, memory, readOnly, immutable bool) string {
 	q := url.Values{}
+	if immutable {
+		q.Set("immutable", "1")
+	}
 	q.Set("_busy_timeout", strconv.Itoa(int(busyTimeout/time.Millisecond)))
 	q.Set("_foreign_keys", "on")
 	if readOnly {
