@@ -119,6 +119,7 @@ func Run(ctx context.Context, exp *experiments.Experiment, rec Recorder, opts Op
 			results[i] = Result{Index: t.Index, Trial: t.Name, Hash: t.Hash, Status: StatusKilled, Err: context.Cause(ctx)}
 			continue
 		}
+		opts.Progress.TrialStart(t.Name, i, len(trials)) // here, not in the goroutine: numbered in order
 		wg.Add(1)
 		go func(i int, t experiments.Trial) {
 			defer wg.Done()
@@ -191,7 +192,6 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
-	tr.prog.TrialStart(tr.t.Name, tr.index, tr.total)
 	p, prepErr := tr.safePrepare(ctx, prevID)
 	info := RunInfo{Experiment: experiment, Trial: tr.t.Name, ConfigText: tr.t.Resolved, ConfigHash: tr.t.Hash,
 		Seed: tr.cfg.Seed, Params: tr.cfg.Flatten(), Threads: runtime.GOMAXPROCS(0)}

@@ -4,15 +4,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
 )
 
-// Progress reports training progress. On a terminal (Terminal true) it keeps one live line per trial with
-// epoch, batch, images/second, running loss and accuracy and an ETA for the epoch; otherwise it prints one
-// plain line per epoch. Quiet prints nothing (the caller prints the summary). The zero value is silent.
+// Progress reports training progress. On a terminal (Terminal true) it keeps one live line per running
+// trial (with -j N, N lines, in the order the trials started) with epoch, batch, images/second, running
+// loss and accuracy and an ETA for the epoch; permanent lines (trial starts, epochs, notes, outcomes)
+// print above them. Otherwise it prints only the permanent lines. Quiet prints nothing (the caller prints
+// the summary). The zero value is silent.
 type Progress struct {
 	W        io.Writer
 	Terminal bool
@@ -20,20 +23,36 @@ type Progress struct {
 
 	mu       sync.Mutex
 	lastDraw time.Time
-	live     bool // a live line is on screen
+	order    []string          // trials with a live line, in start order
+	live     map[string]string // trial -> its live line
+	drawn    int               // live lines on screen, just above the cursor
 }
 
 func (p *Progress) active() bool { return p != nil && p.W != nil && !p.Quiet }
 
-func (p *Progress) printf(format string, args ...any) {
-	if p.live {
-		fmt.Fprint(p.W, "\r\033[K")
-		p.live = false
+// clear erases the live lines from the screen (the cursor ends where the first of them was).
+func (p *Progress) clear() {
+	for ; p.drawn > 0; p.drawn-- {
+		fmt.Fprint(p.W, "\033[1A\033[2K")
 	}
-	fmt.Fprintf(p.W, format, args...)
 }
 
-// TrialStart announces trial i (0-based) of n.
+// draw writes the live lines below the cursor.
+func (p *Progress) draw() {
+	for _, name := range p.order {
+		fmt.Fprintf(p.W, "%s\n", p.live[name])
+	}
+	p.drawn = len(p.order)
+}
+
+// printf prints a permanent line above the live lines.
+func (p *Progress) printf(format string, args ...any) {
+	p.clear()
+	fmt.Fprintf(p.W, format, args...)
+	p.draw()
+}
+
+// TrialStart announces trial i (0-based) of n. Run calls it in trial order as it starts each trial.
 func (p *Progress) TrialStart(name string, i, n int) {
 	if !p.active() {
 		return
@@ -43,24 +62,40 @@ func (p *Progress) TrialStart(name string, i, n int) {
 	p.printf("trial %d/%d %s\n", i+1, n, name)
 }
 
-// Batch updates the live line (terminal only, at most 10 times a second). elapsed is the epoch's
-// training time so far; the ETA is the rest of the epoch's batches at the same pace.
+// Batch updates the trial's live line (terminal only; the screen is redrawn at most 10 times a second).
+// elapsed is the epoch's training time so far; the ETA is the rest of the epoch's batches at the same pace.
 func (p *Progress) Batch(name string, epoch, epochs, batch, batches int, elapsed time.Duration, loss, acc float64, images int) {
 	if !p.active() || !p.Terminal || batch <= 0 {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	eta := time.Duration(float64(elapsed) / float64(batch) * float64(batches-batch)).Round(time.Second)
+	rate := float64(images) / elapsed.Seconds()
+	if p.live == nil {
+		p.live = map[string]string{}
+	}
+	if _, ok := p.live[name]; !ok {
+		p.order = append(p.order, name)
+	}
+	p.live[name] = fmt.Sprintf("%s  epoch %d/%d  batch %d/%d  %.1f img/s  loss %.4f  top-1 %.2f%%  ETA %s",
+		name, epoch, epochs, batch, batches, rate, loss, 100*acc, eta)
 	now := time.Now()
 	if batch != batches && now.Sub(p.lastDraw) < 100*time.Millisecond {
 		return
 	}
 	p.lastDraw = now
-	eta := time.Duration(float64(elapsed) / float64(batch) * float64(batches-batch)).Round(time.Second)
-	rate := float64(images) / elapsed.Seconds()
-	fmt.Fprintf(p.W, "\r\033[K%s  epoch %d/%d  batch %d/%d  %.1f img/s  loss %.4f  top-1 %.2f%%  ETA %s",
-		name, epoch, epochs, batch, batches, rate, loss, 100*acc, eta)
-	p.live = true
+	p.clear()
+	p.draw()
+}
+
+// drop removes the trial's live line (it ended).
+func (p *Progress) drop(name string) {
+	if _, ok := p.live[name]; !ok {
+		return
+	}
+	delete(p.live, name)
+	p.order = slices.DeleteFunc(p.order, func(n string) bool { return n == name })
 }
 
 // Epoch prints one line per finished epoch: losses and accuracies, the validation of the weight
@@ -100,6 +135,7 @@ func (p *Progress) TrialEnd(r Result) {
 	if r.Err != nil {
 		msg += ": " + r.Err.Error()
 	}
+	p.drop(r.Trial)
 	p.printf("%s  %s (%.0fs)\n", r.Trial, msg, r.Seconds)
 }
 

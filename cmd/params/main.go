@@ -4,71 +4,65 @@
 //	params [-config FILE] [-set key=value]... [-json]      per-block table of the config's network
 //	params -study [-config FILE] [-set key=value]... [-json] the 1x1 reduction study
 //
-// Without -config it describes the paper's network: 224x224 RGB, 1000 classes.
+// Without -config it describes the paper's network: 224x224 RGB, 1000 classes; -set overrides apply to
+// that default config too.
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
+	"inceptionlab/cmd/internal/cli"
 	"inceptionlab/experiments"
 	"inceptionlab/model/arch"
 )
 
+// paperConfig is the config params describes without -config: every key at its default, with the paper's
+// input (224x224 RGB) and class count.
+const paperConfig = "name: paper\ndata: {image_size: 224, channels: 3}\nmodel: {num_classes: 1000}\n"
+
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("params", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("params", "params [-config FILE] [-set key=value]... [-classes N] [-study] [-json]")
 	var (
 		config  string
-		sets    multiFlag
+		sets    []string
 		asJSON  bool
 		study   bool
 		classes int
 	)
 	fs.StringVar(&config, "config", "", "experiment config `file` (default: the paper's network at 224x224, 1000 classes)")
-	fs.Var(&sets, "set", "override a config key, `key=value` (repeatable)")
+	fs.Func("set", "override a config key, `key=value` (repeatable); without -config, of the default config (every key at its default)", func(v string) error {
+		sets = append(sets, v)
+		return nil
+	})
 	fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	fs.BoolVar(&study, "study", false, "print the 1x1 reduction study instead of the per-block table")
 	fs.IntVar(&classes, "classes", 5, "number of classes for a folder source when model.num_classes is 0")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: params [-config FILE] [-set key=value]... [-study] [-json]")
-		fs.PrintDefaults()
+	if code, ok := cli.Parse(fs, args, stdout, stderr); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "params: unexpected argument %q (flags only; see -h)\n", fs.Arg(0))
-		return 2
-	}
-	if config == "" && len(sets) > 0 {
-		fmt.Fprintln(stderr, "params: -set needs -config")
-		return 2
-	}
-	if classes < 2 {
-		fmt.Fprintf(stderr, "params: -classes must be >= 2, got %d\n", classes)
-		return 2
+	switch {
+	case fs.NArg() > 0:
+		return cli.UsageError(stderr, "params", fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0)))
+	case classes < 2:
+		return cli.UsageError(stderr, "params", fmt.Errorf("-classes must be >= 2, got %d", classes))
 	}
 	spec := arch.DefaultSpec(1000)
-	if config != "" {
+	switch {
+	case config != "":
 		exp, err := experiments.Load(config, sets)
 		if err != nil {
-			fmt.Fprintln(stderr, "params:", err)
-			return 2
+			return cli.Fail(stderr, "params", 2, err)
+		}
+		spec = exp.SpecForConfig(classes)
+	case len(sets) > 0:
+		// The overrides apply to the default config: the paper's network.
+		exp, err := experiments.Parse("(default: the paper's network)", []byte(paperConfig), sets)
+		if err != nil {
+			return cli.Fail(stderr, "params", 2, err)
 		}
 		spec = exp.SpecForConfig(classes)
 	}
@@ -82,8 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "params:", err)
-		return 1
+		return cli.Fail(stderr, "params", 1, err)
 	}
 	return 0
 }

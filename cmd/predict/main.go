@@ -11,12 +11,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"text/tabwriter"
 
+	"inceptionlab/cmd/internal/cli"
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
 )
@@ -24,8 +24,7 @@ import (
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("predict", "predict (-run ID [-db FILE] | -checkpoint FILE) -image FILE [-top N]")
 	var runID, db, ckpt, image string
 	var top int
 	fs.StringVar(&runID, "run", "", "run `id` (or unique prefix) whose best checkpoint to use")
@@ -33,25 +32,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&ckpt, "checkpoint", "", "checkpoint `file` (.safetensors) instead of -run")
 	fs.StringVar(&image, "image", "", "image `file` to classify (JPEG or PNG)")
 	fs.IntVar(&top, "top", 5, "how many classes to print (0 = all)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: predict (-run ID [-db FILE] | -checkpoint FILE) -image FILE [-top N]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := cli.Parse(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:
-		return fail(stderr, 2, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0)))
+		return cli.UsageError(stderr, "predict", fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0)))
 	case image == "":
-		return fail(stderr, 2, errors.New("-image is required"))
+		return cli.UsageError(stderr, "predict", errors.New("-image is required"))
 	case (runID == "") == (ckpt == ""):
-		return fail(stderr, 2, errors.New("give exactly one of -run ID or -checkpoint FILE"))
+		return cli.UsageError(stderr, "predict", errors.New("give exactly one of -run ID or -checkpoint FILE"))
 	case top < 0:
-		return fail(stderr, 2, fmt.Errorf("-top must be >= 0, got %d", top))
+		return cli.UsageError(stderr, "predict", fmt.Errorf("-top must be >= 0, got %d", top))
 	}
 	var verify runner.Verify
 	if runID != "" {
@@ -109,7 +101,4 @@ func bestCheckpoint(db, id string) (string, runner.Verify, error) {
 	return "", v, fmt.Errorf("run %s (%s/%s, %s) has no %s artifact", r.ID, r.Experiment, r.Trial, r.Status, runner.ArtifactBest)
 }
 
-func fail(stderr io.Writer, code int, err error) int {
-	fmt.Fprintln(stderr, "predict:", err)
-	return code
-}
+func fail(stderr io.Writer, code int, err error) int { return cli.Fail(stderr, "predict", code, err) }

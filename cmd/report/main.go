@@ -12,7 +12,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -24,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"inceptionlab/cmd/internal/cli"
 	"inceptionlab/reports"
 	"inceptionlab/tracking"
 )
@@ -40,39 +40,30 @@ var newStudy func(ctx context.Context, st *tracking.Store, experiment, configFil
 // run is main without the process: it parses args, writes the report and
 // returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("report", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	db := fl.String("db", "runs/tracking.db", "run database to read (opened read-only, never created)")
+	fl := cli.NewFlagSet("report", "report -db FILE -experiment NAME [-out DIR | -html FILE] [-charts DIR] [-config FILE]")
+	db := fl.String("db", "runs/tracking.db", "run database `file` to read (opened read-only, never created)")
 	experiment := fl.String("experiment", "", "experiment to report (required)")
-	out := fl.String("out", "", "HTML file to write (default runs/<experiment>/report.html)")
-	charts := fl.String("charts", "", "also write every chart as SVG and PNG into this directory")
-	config := fl.String("config", "", "the experiment's config file, shown in the report header")
-	fl.Usage = func() {
-		fmt.Fprintf(stderr, "usage: report -db FILE -experiment NAME [-out FILE.html] [-charts DIR] [-config FILE]\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	outDir := fl.String("out", "runs", "output `folder`, as for the runner: the report goes to OUT/EXPERIMENT/report.html")
+	html := fl.String("html", "", "write the report to this `file` instead of OUT/EXPERIMENT/report.html")
+	charts := fl.String("charts", "", "also write every chart as SVG and PNG into this `folder`")
+	config := fl.String("config", "", "the experiment's config `file`, shown in the report header")
+	if code, ok := cli.Parse(fl, args, stdout, stderr); !ok {
+		return code
 	}
 	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "report: unexpected argument %q; all options are flags (-experiment NAME)\n", fl.Arg(0))
-		return 2
+		return cli.UsageError(stderr, "report", fmt.Errorf("unexpected argument %q; all options are flags (-experiment NAME)", fl.Arg(0)))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	path, err := writeReport(ctx, *db, *experiment, *out, *charts, *config, stderr)
+	path, err := writeReport(ctx, *db, *experiment, *outDir, *html, *charts, *config, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, oneLine(err.Error()))
-		return 1
+		return cli.Fail(stderr, "report", 1, err)
 	}
 	fmt.Fprintf(stdout, "report: wrote %s\n", path)
 	return 0
 }
 
-func writeReport(ctx context.Context, db, experiment, out, charts, config string, stderr io.Writer) (string, error) {
+func writeReport(ctx context.Context, db, experiment, outDir, out, charts, config string, stderr io.Writer) (string, error) {
 	if _, err := os.Stat(db); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("report: -db %s: no such file (the runner creates it; pass -db to read another)", db)
@@ -93,10 +84,10 @@ func writeReport(ctx context.Context, db, experiment, out, charts, config string
 	}
 	if out == "" {
 		if experiment != filepath.Base(experiment) || experiment == "." || experiment == ".." {
-			return "", fmt.Errorf("report: -experiment %q cannot name a directory under runs/; pass -out FILE.html",
+			return "", fmt.Errorf("report: -experiment %q cannot name a folder under -out; pass -html FILE.html",
 				experiment)
 		}
-		out = filepath.Join("runs", experiment, "report.html")
+		out = filepath.Join(outDir, experiment, "report.html")
 	}
 	opts := reports.Options{Experiment: experiment, ConfigFile: config, ChartsDir: charts, Build: buildFacts()}
 	if newStudy != nil {

@@ -52,7 +52,7 @@ func TestRunWritesReport(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r", "report.html")
 	charts := filepath.Join(dir, "charts")
-	code, stdout, stderr := runCmd("-db", db, "-experiment", "exp", "-out", out, "-charts", charts,
+	code, stdout, stderr := runCmd("-db", db, "-experiment", "exp", "-html", out, "-charts", charts,
 		"-config", "configs/exp.yaml")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr: %s", code, stderr)
@@ -95,7 +95,7 @@ func TestRunStudyHook(t *testing.T) {
 			Reduced: 50688}, ImageSize: 32}, nil
 	}
 	out := filepath.Join(t.TempDir(), "report.html")
-	if code, _, stderr := runCmd("-db", db, "-experiment", "exp", "-out", out); code != 0 {
+	if code, _, stderr := runCmd("-db", db, "-experiment", "exp", "-html", out); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	b, _ := os.ReadFile(out)
@@ -114,11 +114,11 @@ func TestRunErrors(t *testing.T) {
 		want string
 	}{
 		{"no experiment", []string{"-db", db}, 1, "report: -experiment is required; " + db + " has: exp"},
-		{"unknown experiment", []string{"-db", db, "-experiment", "x", "-out", filepath.Join(t.TempDir(), "r.html")},
+		{"unknown experiment", []string{"-db", db, "-experiment", "x", "-html", filepath.Join(t.TempDir(), "r.html")},
 			1, `reports: experiment "x" has no runs in ` + db + ` (experiments: exp)`},
 		{"missing db", []string{"-db", missing, "-experiment", "exp"}, 1, "report: -db " + missing + ": no such file"},
 		{"not a database", []string{"-db", writeFile(t, "junk"), "-experiment", "exp"}, 1, "report: -db "},
-		{"unsafe default out", []string{"-db", db, "-experiment", "../exp"}, 1, "pass -out FILE.html"},
+		{"unsafe default out", []string{"-db", db, "-experiment", "../exp"}, 1, "pass -html FILE.html"},
 		{"bad flag", []string{"-bogus"}, 2, "flag provided but not defined: -bogus"},
 		{"stray argument", []string{"-db", db, "exp"}, 2, `report: unexpected argument "exp"`},
 	}
@@ -142,9 +142,9 @@ func TestRunErrors(t *testing.T) {
 }
 
 func TestRunHelp(t *testing.T) {
-	code, _, stderr := runCmd("-h")
-	if code != 0 || !strings.Contains(stderr, "usage: report") {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
+	code, stdout, stderr := runCmd("-h")
+	if code != 0 || !strings.Contains(stdout, "usage: report") || stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 
@@ -155,4 +155,19 @@ func writeFile(t *testing.T, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestRunOutIsAFolder: -out means what it means for the runner, the output root; the report goes to
+// OUT/EXPERIMENT/report.html.
+func TestRunOutIsAFolder(t *testing.T) {
+	db := fixture(t)
+	out := t.TempDir()
+	code, stdout, stderr := runCmd("-db", db, "-experiment", "exp", "-out", out)
+	want := filepath.Join(out, "exp", "report.html")
+	if code != 0 || !strings.Contains(stdout, want) {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want the report at %s", code, stdout, stderr, want)
+	}
+	if _, err := os.Stat(want); err != nil {
+		t.Error(err)
+	}
 }

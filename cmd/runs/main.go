@@ -74,11 +74,11 @@ type app struct {
 }
 
 // usageError marks errors that print the usage hint and exit 2.
-type usageError struct{ msg string }
+type usageError struct{ msg, cmd string } // cmd: the command whose -h the hint names ("" = runs)
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
 type command struct {
 	run      func(a *app, args []string) error
@@ -124,29 +124,52 @@ func (a *app) main(args []string) int {
 
 // fail prints err (if any) as one line and returns the exit status.
 func (a *app) fail(err error) int {
-	if err == nil {
+	if err == nil || errors.Is(err, errHelpShown) {
 		return 0
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(a.stderr, "runs: %s (see runs -h)\n", msg)
+		cmd := ue.cmd
+		if cmd == "" {
+			cmd = "runs"
+		}
+		fmt.Fprintf(a.stderr, "runs: %s (run '%s -h' for usage)\n", msg, cmd)
 		return 2
 	}
 	fmt.Fprintf(a.stderr, "runs: %s\n", msg)
 	return 1
 }
 
+// synopses are the subcommands' usage lines (runs COMMAND -h prints one with the command's flags).
+var synopses = map[string]string{
+	"list":   "runs [-db FILE] list [-experiment NAME] [-status S] [-where key=value]...",
+	"show":   "runs [-db FILE] show ID",
+	"export": "runs [-db FILE] export -format csv|json [-what epochs|predictions|confusion] [-experiment NAME] [-status S] [-where key=value]...",
+	"tag":    "runs [-db FILE] tag ID key=value...",
+	"delete": "runs [-db FILE] delete [-yes] [-out DIR] ID",
+	"merge":  "runs [-db FILE] merge SHARD.db...",
+}
+
+// errHelpShown is returned after a subcommand printed its usage for -h: exit 0.
+var errHelpShown = errors.New("help shown")
+
 // parse parses a subcommand's flags, allowing flags after positional
 // arguments ("delete ID -yes"), and returns the positional arguments.
+// -h prints the subcommand's usage to stdout (and parse returns errHelpShown).
 func (a *app) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.StringVar(&a.db, "db", a.db, "run database `file`")
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, usagef("%s: %v", fs.Name(), err)
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(a.stdout, "usage: %s\n\nflags:\n", synopses[fs.Name()])
+			fs.SetOutput(a.stdout)
+			fs.PrintDefaults()
+			return nil, errHelpShown
+		} else if err != nil {
+			return nil, usageError{msg: fmt.Sprintf("%s: %v", fs.Name(), err), cmd: "runs " + fs.Name()}
 		}
 		args = fs.Args()
 		if len(args) == 0 {

@@ -1,5 +1,5 @@
 // Package cli makes the commands behave alike: -h prints the command's own usage to stdout and exits 0;
-// a flag error is one line on stderr plus a pointer to -h, exit 2; errors print once with the
+// a flag error is one line on stderr ending in a pointer to -h, exit 2; errors print once with the
 // command's prefix (never "runner: runner: ..."), folded onto one line. It also says whether output
 // goes to a terminal.
 package cli
@@ -54,7 +54,7 @@ func Parse(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int,
 // UsageError prints a usage problem found after parsing (a missing or conflicting flag) like a flag
 // error and returns ExitUsage.
 func UsageError(stderr io.Writer, name string, err error) int {
-	fmt.Fprintf(stderr, "%s: %s\nrun '%s -h' for usage\n", name, oneLine(err.Error()), name)
+	fmt.Fprintf(stderr, "%s: %s (run '%s -h' for usage)\n", name, oneLine(err.Error()), name)
 	return ExitUsage
 }
 
