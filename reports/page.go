@@ -467,5 +467,12 @@ func curveNote(trials []*trial) string {
 	case len(trials) == 1:
 		return "Training and validation curves of the single trial."
 	}
+	for _, g := range curveGroups(trials) {
+		if len(g.Trials) > 1 {
+			return "One line per configuration: the mean over its seeds, with a shaded band from the lowest to the " +
+				"highest run at each epoch (a single-seed configuration is its one run). Trials without a FINISHED " +
+				"run are marked in the legend."
+		}
+	}
 	return "One line per trial (its representative run); trials without a FINISHED run are marked in the legend."
 }
