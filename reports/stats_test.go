@@ -66,10 +66,10 @@ func TestSummarize(t *testing.T) {
 }
 
 // TestWelch checks Welch's test against Wikipedia's worked example 1 (t =
-// -2.46, df = 24.99, p = 0.021) and a hand computation (t = -√3, df =
-// 75/17; p as R's t.test(1:4, c(2,4,6,8)) prints, 0.1516), with p-values
-// recomputed to 1e-6 from the regularised incomplete beta function in
-// arbitrary precision.
+// -2.46, df = 24.99, p = 0.021) and a hand computation for 1..4 vs 2, 4,
+// 6, 8 (t = -√3, df = 75/17), with the p-values recomputed to 1e-6 from
+// the regularised incomplete beta function in arbitrary precision (Python
+// mpmath; not with R, which this machine does not have).
 func TestWelch(t *testing.T) {
 	tests := []struct {
 		name       string
