@@ -215,9 +215,13 @@ func (tr *trial) body(ctx context.Context, run RunRecorder, p *prepared) error {
 			tr.afterEpoch(tr.t.Name)
 		}
 	}
-	if _, err := os.Stat(bestPath); err == nil {
-		if err := run.AddArtifact(ctx, ArtifactBest, bestPath); err != nil {
-			return err
+	// Record the checkpoints as they are now: a run resumed from a checkpoint whose epoch the killed run
+	// did not get to record trains no further epoch, and must not keep that run's older hashes.
+	for _, a := range []struct{ kind, path string }{{ArtifactLast, filepath.Join(tr.dir, LastCheckpoint)}, {ArtifactBest, bestPath}} {
+		if _, err := os.Stat(a.path); err == nil {
+			if err := run.AddArtifact(ctx, a.kind, a.path); err != nil {
+				return err
+			}
 		}
 	}
 	if p.splits.Test == nil || p.splits.Test.Len() == 0 {
