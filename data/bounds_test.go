@@ -43,7 +43,7 @@ func TestLoadImageFileBounded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			_, err := LoadImageFile(tt.path, 32, 1, nil, nil)
+			_, err := LoadImageFile(tt.path, 32, 1, nil, nil, "")
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) || !errors.Is(err, tt.kind) {
 				t.Fatalf("LoadImageFile: %v; want %v naming %s containing %q", err, tt.kind, tt.path, tt.want)
 			}

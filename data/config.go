@@ -3,6 +3,7 @@ package data
 import (
 	"math"
 	"runtime"
+	"slices"
 )
 
 // Source names accepted in Config.Source.
@@ -28,6 +29,7 @@ type Config struct {
 	ValFraction float64   // data.split.val: fraction of training data held out, in [0, 1)
 	HFlip       bool      // data.augment.hflip: random horizontal flips of training batches
 	CropPad     int       // data.augment.crop_pad: random crops after zero padding by this many pixels, 0 = off
+	Resize      string    // data.resize: ResizeAntialias (default when empty), ResizeBilinear or ResizeNearest
 	Mean, Std   []float64 // data.normalize.mean/std: len 0 (default 0.5), 1 or Channels; [0,1] units
 	SkipBad     bool      // data.skip_bad: skip unreadable files in class folders instead of failing
 	Limit       int       // data.limit: max training images per class (0 = all), first in source order
@@ -74,6 +76,12 @@ func (c Config) normalized() (Config, error) {
 	}
 	if c.Std, err = normVector("data.normalize.std", c.Std, c.Channels, true); err != nil {
 		return c, err
+	}
+	if c.Resize == "" {
+		c.Resize = ResizeAntialias
+	}
+	if !slices.Contains(ResizeModes, c.Resize) {
+		return c, &ConfigError{Field: "data.resize", Value: quote(c.Resize), Reason: `must be one of "antialias", "bilinear", "nearest"`}
 	}
 	if c.CropPad < 0 || c.CropPad > c.ImageSize/2 {
 		return c, &ConfigError{Field: "data.augment.crop_pad", Value: c.CropPad, Reason: "must be in [0, data.image_size/2] (0 = off)"}

@@ -48,10 +48,10 @@ func loadEmbeddedFrom(asset []byte, cfg Config) (train, test *store, err error) 
 		{images: parts[0], labels: parts[1], imagesName: names[0], labelsName: names[1], keyPrefix: "embedded-train"},
 		{images: parts[2], labels: parts[3], imagesName: names[2], labelsName: names[3], keyPrefix: "embedded-t10k"},
 	}
-	if train, err = pairs[0].decode(len(FashionMNISTClasses), cfg.Limit, cfg.ImageSize, cfg.Workers); err != nil {
+	if train, err = pairs[0].decode(len(FashionMNISTClasses), cfg.Limit, cfg.ImageSize, cfg.Workers, cfg.Resize); err != nil {
 		return nil, nil, err
 	}
-	if test, err = pairs[1].decode(len(FashionMNISTClasses), cfg.TestLimit, cfg.ImageSize, cfg.Workers); err != nil {
+	if test, err = pairs[1].decode(len(FashionMNISTClasses), cfg.TestLimit, cfg.ImageSize, cfg.Workers, cfg.Resize); err != nil {
 		return nil, nil, err
 	}
 	return train, test, nil

@@ -49,7 +49,7 @@ func loadFashionMNIST(cfg Config) (train, test *store, err error) {
 			return
 		}
 		p.imagesName, p.labelsName, p.keyPrefix = imgPath, lblPath, prefix
-		*dst, *errp = p.decode(len(FashionMNISTClasses), limit, cfg.ImageSize, max(1, cfg.Workers/2))
+		*dst, *errp = p.decode(len(FashionMNISTClasses), limit, cfg.ImageSize, max(1, cfg.Workers/2), cfg.Resize)
 	}
 	wg.Add(2)
 	go load(paths[0], paths[1], "train", cfg.Limit, &train, &trainErr)
@@ -81,8 +81,8 @@ func findIDX(dir, base string) (string, error) {
 }
 
 // decode validates the pair, keeps the first limit images per class (0 = all) in file order and
-// resizes them to size x size using workers goroutines.
-func (p idxPair) decode(numClasses, limit, size, workers int) (*store, error) {
+// resizes them to size x size (see resize for mode) using workers goroutines.
+func (p idxPair) decode(numClasses, limit, size, workers int, mode string) (*store, error) {
 	if len(p.labels.Dims) != 1 {
 		return nil, fileErrorf(p.labelsName, ErrBadHeader, "labels file has %d dimensions (%s), want 1",
 			len(p.labels.Dims), dimString(p.labels.Dims))
@@ -122,7 +122,7 @@ func (p idxPair) decode(numClasses, limit, size, workers int) (*store, error) {
 		parallelFor(len(sel), workers, func(k int) {
 			i := sel[k]
 			src := raster{c: 1, h: h, w: w, pix: p.images.Data[i*h*w : (i+1)*h*w]}
-			resizeInto(src, size, st.imgs[k])
+			resize(src, size, st.imgs[k], mode)
 		})
 	}
 	prefix := p.keyPrefix

@@ -136,7 +136,7 @@ func loadFolder(cfg Config) (classes []string, train *store, skipped []string, e
 					continue
 				}
 				imgs[i] = make([]uint8, r.c*cfg.ImageSize*cfg.ImageSize)
-				resizeInto(r, cfg.ImageSize, imgs[i])
+				resize(r, cfg.ImageSize, imgs[i], cfg.Resize)
 			}
 		}()
 	}

@@ -22,7 +22,7 @@ func TestLoadImageFileMatchesFill(t *testing.T) {
 			if err := s.Train.Fill([]int{i}, x, y, nil); err != nil {
 				t.Fatal(err)
 			}
-			got, err := LoadImageFile(filepath.Join(root, filepath.FromSlash(s.Train.Key(i))), 12, channels, cfg.Mean, cfg.Std)
+			got, err := LoadImageFile(filepath.Join(root, filepath.FromSlash(s.Train.Key(i))), 12, channels, cfg.Mean, cfg.Std, cfg.Resize)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,14 +36,14 @@ func TestLoadImageFileMatchesFill(t *testing.T) {
 func TestLoadImageFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	txt := writeFile(t, dir, "x.png", []byte("nope"))
-	if _, err := LoadImageFile(txt, 8, 3, nil, nil); !errors.Is(err, ErrNotImage) {
+	if _, err := LoadImageFile(txt, 8, 3, nil, nil, ""); !errors.Is(err, ErrNotImage) {
 		t.Errorf("text file: err = %v", err)
 	}
-	if _, err := LoadImageFile(filepath.Join(dir, "none.jpg"), 8, 3, nil, nil); !errors.Is(err, ErrMissing) {
+	if _, err := LoadImageFile(filepath.Join(dir, "none.jpg"), 8, 3, nil, nil, ""); !errors.Is(err, ErrMissing) {
 		t.Errorf("missing file: err = %v", err)
 	}
 	var ce *ConfigError
-	if _, err := LoadImageFile(txt, 8, 2, nil, nil); !errors.As(err, &ce) {
+	if _, err := LoadImageFile(txt, 8, 2, nil, nil, ""); !errors.As(err, &ce) {
 		t.Errorf("channels 2: err = %v, want *ConfigError", err)
 	}
 }

@@ -24,6 +24,12 @@
 //	                            fashion-mnist; must be empty for embedded
 //	data.image_size             >= 32; default 224 when data.source is folder, 32 otherwise
 //	data.channels               1 or 3, default 3
+//	data.resize                 how images are brought to image_size: antialias (default: shrinking
+//	                            averages every source pixel with a widened bilinear filter, as
+//	                            PIL's resize does; enlarging is plain bilinear) | bilinear (two
+//	                            nearest pixels per direction, no antialiasing) | nearest (Keras'
+//	                            flow_from_directory default); Fashion-MNIST's 28 -> 32 is the same
+//	                            in antialias and bilinear
 //	data.split.val              validation fraction of the training data, in (0,1), default 0.1
 //	data.augment.hflip          random horizontal flips, default false
 //	data.augment.crop_pad       random crops: pad every side with this many black pixels, then

@@ -26,6 +26,7 @@ type Data struct {
 	Channels  int       `yaml:"channels"`
 	Split     Split     `yaml:"split"`
 	Augment   Augment   `yaml:"augment"`
+	Resize    string    `yaml:"resize"` // antialias | bilinear | nearest
 	Normalize Normalize `yaml:"normalize"`
 	SkipBad   bool      `yaml:"skip_bad"`
 	Limit     int       `yaml:"limit"`      // max training images per class, 0 = all
@@ -123,6 +124,7 @@ var (
 	Sources    = []string{"embedded", "fashion-mnist", "folder"}
 	Inits      = arch.Inits
 	Optimizers = []string{"adam", "adamw", "sgd"}
+	Resizes    = []string{"antialias", "bilinear", "nearest"}
 	Schedules  = []string{"constant", "step", "cosine", "onecycle"}
 )
 
@@ -145,6 +147,7 @@ func Default() *Experiment {
 			ImageSize: 32,
 			Channels:  3,
 			Split:     Split{Val: 0.1},
+			Resize:    "antialias",
 			Normalize: Normalize{Mean: []float64{0.5}, Std: []float64{0.5}},
 		},
 		Model: Model{

@@ -63,6 +63,7 @@ func (e *Experiment) validateData(v *errorList) {
 		v.add("data.channels", ErrValue, "must be 1 or 3, got %d", d.Channels)
 	}
 	openUnit(v, "data.split.val", d.Split.Val)
+	oneOf(v, "data.resize", d.Resize, Resizes)
 	normVector(v, "data.normalize.mean", d.Normalize.Mean, d.Channels, false)
 	normVector(v, "data.normalize.std", d.Normalize.Std, d.Channels, true)
 	atLeast(v, "data.limit", d.Limit, 0, " (0 = all)")

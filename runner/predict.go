@@ -23,6 +23,7 @@ type Predictor struct {
 	net       *model.Net
 	classes   []string
 	mean, std []float64
+	resize    string // data.resize of the trial
 	path      string
 }
 
@@ -56,6 +57,11 @@ func NewVerifiedPredictor(checkpoint string, v Verify) (*Predictor, error) {
 			return nil, fmt.Errorf("runner: %s: bad %q metadata: %w", checkpoint, key, err)
 		}
 	}
+	// Checkpoints from before data.resize existed were trained on plain bilinear resizing.
+	p.resize = data.ResizeBilinear
+	if r, ok := meta[MetaResize]; ok {
+		p.resize = r
+	}
 	if len(p.classes) != net.Spec().NumClasses {
 		return nil, fmt.Errorf("runner: %s lists %d classes but the model has %d outputs", checkpoint, len(p.classes), net.Spec().NumClasses)
 	}
@@ -69,7 +75,7 @@ func (p *Predictor) Classes() []string { return p.classes }
 // top <= 0 or top exceeds their number).
 func (p *Predictor) Predict(image string, top int) ([]Prediction, error) {
 	spec := p.net.Spec()
-	x, err := data.LoadImageFile(image, spec.ImageSize, spec.InChannels, p.mean, p.std)
+	x, err := data.LoadImageFile(image, spec.ImageSize, spec.InChannels, p.mean, p.std, p.resize)
 	if err != nil {
 		return nil, err
 	}

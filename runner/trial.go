@@ -37,6 +37,7 @@ const (
 	MetaClasses    = "classes"        // JSON list of class names, index order
 	MetaMean       = "normalize.mean" // JSON list
 	MetaStd        = "normalize.std"  // JSON list
+	MetaResize     = "resize"         // data.resize (absent in checkpoints from before the key: bilinear)
 	MetaEpoch      = "epoch"
 	MetaHistory    = "history" // JSON list of Epoch, 1..epoch
 	MetaRunID      = "run_id"
@@ -99,7 +100,8 @@ func (tr *trial) prepare(ctx context.Context, prevID string) (*prepared, error) 
 	classes := data.EncodeClassList(splits.Classes) // round-trips folder names that are not UTF-8
 	mean, _ := json.Marshal(cfg.Data.Normalize.Mean)
 	std, _ := json.Marshal(cfg.Data.Normalize.Std)
-	p.meta = map[string]string{MetaConfigHash: tr.t.Hash, MetaClasses: classes, MetaMean: string(mean), MetaStd: string(std)}
+	p.meta = map[string]string{MetaConfigHash: tr.t.Hash, MetaClasses: classes, MetaMean: string(mean), MetaStd: string(std),
+		MetaResize: DataConfig(cfg).Resize}
 
 	spec := cfg.ModelSpec(len(splits.Classes))
 	if err := CheckSize(spec, cfg.Train.BatchSize); err != nil {
