@@ -93,9 +93,9 @@ func packB(tB bool, b []float32, ldb, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		}
 		switch {
 		case nw == 32:
-			for p := 0; p < kc; p++ { // fixed-size array copies: a few vector moves, no memmove call
-				*(*[32]float32)(dst[p*32:]) = *(*[32]float32)(b[(p0+p)*ldb+j0:])
-			}
+			// Only the AVX-512 kernel has 32-wide panels. Bounds checked once for all kc rows.
+			_, _ = b[(p0+kc-1)*ldb+j0+31], dst[kc*32-1]
+			packRows32(&dst[0], &b[p0*ldb+j0], ldb, kc)
 		case nw == 16 && nr == 16:
 			for p := 0; p < kc; p++ {
 				*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(p0+p)*ldb+j0:])

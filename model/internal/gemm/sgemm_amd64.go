@@ -20,3 +20,9 @@ func sgemmKernel6x16(kc int, a, b, c *float32, ldc int, acc bool)
 //
 //go:noescape
 func sgemmKernel6x32(kc int, a, b, c *float32, ldc int, acc bool)
+
+// packRows32 is implemented in sgemm_amd64.s (AVX-512F; packB calls it only for the 32-wide panels of
+// the AVX-512 kernel).
+//
+//go:noescape
+func packRows32(dst, src *float32, ld, kc int)

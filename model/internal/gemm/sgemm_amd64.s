@@ -225,3 +225,33 @@ overwrite512:
 	VMOVUPS Z11, 64(DX)
 	VZEROUPPER
 	RET
+
+// func packRows32(dst, src *float32, ld, kc int)
+//
+// dst[p*32 : p*32+32] = src[p*ld : p*ld+32] for p < kc: packB's full 32-wide panel, two ZMM moves per
+// row, prefetching the rows four ahead (each row is a new stream, too many for the hardware
+// prefetcher when ld is a wide matrix's). Needs AVX-512F.
+TEXT ·packRows32(SB), NOSPLIT, $0-32
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  ld+16(FP), BX
+	SHLQ  $2, BX
+	MOVQ  kc+24(FP), CX
+	TESTQ CX, CX
+	JLE   rowsdone
+
+rows:
+	VMOVUPS    (SI), Z0
+	VMOVUPS    64(SI), Z1
+	PREFETCHT0 (SI)(BX*4)
+	PREFETCHT0 64(SI)(BX*4)
+	VMOVUPS    Z0, (DI)
+	VMOVUPS    Z1, 64(DI)
+	ADDQ       BX, SI
+	ADDQ       $128, DI
+	DECQ       CX
+	JNZ        rows
+
+rowsdone:
+	VZEROUPPER
+	RET

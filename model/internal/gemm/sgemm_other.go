@@ -14,3 +14,7 @@ func sgemmKernel6x16(kc int, a, b, c *float32, ldc int, acc bool) {
 func sgemmKernel6x32(kc int, a, b, c *float32, ldc int, acc bool) {
 	panic("model: sgemmKernel6x32 needs amd64 with AVX-512")
 }
+
+func packRows32(dst, src *float32, ld, kc int) {
+	panic("model: packRows32 needs amd64 with AVX-512")
+}
