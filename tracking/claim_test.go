@@ -59,3 +59,60 @@ func TestStartRunClaimRace(t *testing.T) {
 		t.Fatalf("%d StartRuns won and %d were refused as claimed; want 1 and %d", won, claimed, n-1)
 	}
 }
+
+// Migration 0003 on a database written before the claim existed: of several RUNNING rows of one trial,
+// all but the newest are ended FAILED, so the unique index can be created.
+func TestTrialClaimMigrationEndsDuplicates(t *testing.T) {
+	s := openMem(t, newClock())
+	var claim migration
+	for _, m := range migrations {
+		if strings.HasSuffix(m.name, "_trial_claim.sql") {
+			claim = m
+		}
+	}
+	if claim.sql == "" {
+		t.Fatal("no trial-claim migration")
+	}
+	if _, err := s.db.Exec(`DROP INDEX runs_one_running`); err != nil {
+		t.Fatal(err)
+	}
+	old := mustStart(t, s, info("e", "t"))
+	newer := mustStart(t, s, info("e", "t")) // possible before the claim: the bug
+	other := mustStart(t, s, info("e", "u"))
+	if _, err := s.db.Exec(claim.sql); err != nil {
+		t.Fatalf("migration on duplicate RUNNING rows: %v", err)
+	}
+	for _, c := range []struct {
+		r    *Run
+		want Status
+	}{{old, Failed}, {newer, Running}, {other, Running}} {
+		got, _ := s.Run(ctx, c.r.ID)
+		if got.Status != c.want {
+			t.Errorf("run %s: %s, want %s", c.r.ID, got.Status, c.want)
+		}
+	}
+	if _, err := s.StartRun(ctx, info("e", "t")); !errors.Is(err, ErrClaimed) {
+		t.Fatalf("after the migration: %v, want ErrClaimed", err)
+	}
+}
+
+// A merge never gives one trial two RUNNING runs; it is refused with a clear error, nothing merged.
+func TestMergeRefusesSecondRunningRun(t *testing.T) {
+	shardPath := tempDB(t)
+	sh, err := Open(shardPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustStart(t, sh, info("e", "t"))
+	mustLog(t, r, epoch(1, 0.5))
+	sh.Close()
+	m := openMem(t, newClock())
+	here := mustStart(t, m, info("e", "t"))
+	_, err = m.Merge(ctx, shardPath)
+	if !errors.Is(err, ErrClaimed) || !strings.Contains(err.Error(), here.ID) || !strings.Contains(err.Error(), r.ID) {
+		t.Fatalf("Merge: %v; want ErrClaimed naming both runs", err)
+	}
+	if runs, _ := m.Runs(ctx, Filter{}); len(runs) != 1 {
+		t.Fatalf("%d runs after a refused merge, want 1", len(runs))
+	}
+}

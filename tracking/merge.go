@@ -3,6 +3,7 @@ package tracking
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"strings"
 )
@@ -74,6 +75,9 @@ func (s *Store) Merge(ctx context.Context, shardPath string) (MergeStats, error)
 		// Runs may reference (resumed_from) runs inserted later in this
 		// transaction; check foreign keys at commit.
 		if _, err := tx.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
+			return err
+		}
+		if err := checkMergeClaims(ctx, tx, shardPath, data["runs"]); err != nil {
 			return err
 		}
 		for _, t := range mergeTables {
@@ -170,4 +174,29 @@ func readAll(ctx context.Context, db *sql.DB, table, columns string) ([][]any, e
 		out = append(out, vals)
 	}
 	return out, rows.Err()
+}
+
+// checkMergeClaims refuses a merge that would give one trial two RUNNING
+// runs (the claim of migration 0003): a shard run that is RUNNING while
+// another run of the same experiment, trial and config hash is RUNNING here.
+// Without the check the insert would be skipped silently by OR IGNORE and
+// the commit fail on its orphaned epochs.
+func checkMergeClaims(ctx context.Context, tx *sql.Tx, shardPath string, runs [][]any) error {
+	for _, row := range runs { // id, experiment, trial, status, config_text, config_hash, ...
+		if status, _ := row[3].(string); status != string(Running) {
+			continue
+		}
+		var other string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM runs WHERE status = 'RUNNING' AND experiment = ? AND trial = ?
+			AND config_hash = ? AND id <> ?`, row[1], row[2], row[5], row[0]).Scan(&other)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return errorf("merge %s: %w: its run %v of %v/%v is RUNNING, and so is run %s here; let one end (or be reaped by opening its database) and merge again",
+			shardPath, ErrClaimed, row[0], row[1], row[2], other)
+	}
+	return nil
 }
