@@ -155,7 +155,7 @@ func TestBrowser(t *testing.T) {
 	page, probe, wantCharts := *browserHTML, *browserHTML, 0
 	if page == "" {
 		renderFixture(t, dir)
-		page, wantCharts = filepath.Join(dir, "out", "report.html"), 6
+		page, wantCharts = filepath.Join(dir, "out", "report.html"), 8 // 2 ablations, 5 curves, the hyperparameter view
 		probe = withSortProbe(t, page)
 	}
 
