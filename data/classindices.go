@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
+
+	"inceptionlab/internal/atomicfile"
 )
 
 // WriteClassIndices writes classes as the tutorial's class_indices.json, {"0": "daisy", "1": ...}, keys
@@ -30,24 +31,8 @@ func WriteClassIndices(path string, classes []string) error {
 	}
 	b.WriteString("}\n")
 
-	f, err := os.CreateTemp(filepath.Dir(path), ".class_indices-*.tmp")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("data: WriteClassIndices: %w", err)
-	}
-	tmp := f.Name()
-	// CreateTemp makes the file private (0600); class_indices.json is an ordinary output file.
-	_, werr := f.Write(b.Bytes())
-	if werr == nil {
-		werr = f.Chmod(0o644)
-	}
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("data: WriteClassIndices %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("data: WriteClassIndices %s: %w", path, err)
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ func variantFacts(reduce, aux bool) map[string]string {
 		}
 	}
 	return map[string]string{"derived.params": p, "derived.params_inference": pi, "derived.macs": m,
-		"derived.threads": "2", "derived.build": "gonum pure-Go BLAS"}
+		"derived.threads": "2", "derived.build.blas": "gonum pure-Go BLAS"}
 }
 
 func baseParams(reduce, aux bool, seed int64) map[string]string {

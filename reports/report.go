@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"inceptionlab/internal/atomicfile"
 	"inceptionlab/tracking"
 )
 
@@ -94,27 +95,10 @@ func generate(ctx context.Context, st *tracking.Store, opts Options, baseDir str
 	return nil
 }
 
-// writeAtomic writes b to path through a temporary file in the same
-// directory, so a reader never sees a half-written file.
+// writeAtomic writes b to path atomically and durably (internal/atomicfile).
 func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("reports: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("reports: write %s: %w", path, err)
+	if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("reports: %w", err)
 	}
 	return nil
 }

@@ -257,7 +257,7 @@ func TestBadOptions(t *testing.T) {
 			`reports: output path ""`},
 		{"path is a directory", func() error {
 			return WriteFile(ctx, st, Options{Experiment: "smoke"}, t.TempDir())
-		}, "reports: write "},
+		}, "reports: writing "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

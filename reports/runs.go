@@ -18,13 +18,16 @@ const (
 	keyAux             = "model.aux.enabled"
 	keySeed            = "seed"
 	keyImageSize       = "data.image_size"
-	keyParams          = "derived.params"
-	keyParamsInference = "derived.params_inference"
-	keyMACs            = "derived.macs"
-	keyBuild           = "derived.build"
-	keyThreads         = "derived.threads"
-	derivedPrefix      = "derived."
+	keyParams          = tracking.DerivedParams
+	keyParamsInference = tracking.DerivedParamsInference
+	keyMACs            = tracking.DerivedMACs
+	keyBuild           = tracking.DerivedBLAS // was "derived.build", a key nothing wrote
+	keyThreads         = tracking.DerivedThreads
+	derivedPrefix      = tracking.DerivedPrefix
 )
+
+// ReadKeys are the derived run params the report reads (a test checks the runner records them all).
+var ReadKeys = []string{keyParams, keyParamsInference, keyMACs, keyBuild, keyThreads}
 
 // run is one run with its epochs, artifacts and per-example evidence.
 type run struct {

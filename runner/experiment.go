@@ -13,6 +13,7 @@ import (
 
 	"inceptionlab/experiments"
 	"inceptionlab/model/arch"
+	"inceptionlab/tracking"
 )
 
 // Options control how an experiment runs.
@@ -33,11 +34,11 @@ type Options struct {
 
 // Status of a trial result.
 const (
-	StatusFinished = "FINISHED"
-	StatusFailed   = "FAILED"
-	StatusKilled   = "KILLED"
-	StatusSkipped  = "SKIPPED" // a FINISHED run with this config hash already exists
-	StatusBusy     = "RUNNING" // another live process holds this trial (its lock or its RUNNING row); not trained
+	StatusFinished = string(tracking.Finished)
+	StatusFailed   = string(tracking.Failed)
+	StatusKilled   = string(tracking.Killed)
+	StatusSkipped  = "SKIPPED"                // a FINISHED run with this config hash already exists
+	StatusBusy     = string(tracking.Running) // another live process holds this trial (its lock or its RUNNING row); not trained
 )
 
 // Result is what happened to one trial.
@@ -198,23 +199,23 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 	if p != nil {
 		plan := p.net.Plan()
 		res.Params, res.MACs = plan.TotalParams(true), plan.TotalMACs(false)
-		info.Params["derived.params"] = strconv.FormatInt(plan.TotalParams(true), 10)
-		info.Params["derived.params_inference"] = strconv.FormatInt(plan.TotalParams(false), 10)
-		info.Params["derived.macs"] = strconv.FormatInt(plan.TotalMACs(false), 10)
-		info.Params["derived.macs_train"] = strconv.FormatInt(plan.TotalMACs(true), 10)
-		info.Params["derived.num_classes"] = strconv.Itoa(plan.Spec.NumClasses)
-		info.Params["derived.train_images"] = strconv.Itoa(p.splits.Train.Len())
-		info.Params["derived.val_images"] = strconv.Itoa(p.splits.Val.Len())
-		info.Params["derived.split_hash"] = p.splits.Info.Hash
+		info.Params[tracking.DerivedParams] = strconv.FormatInt(plan.TotalParams(true), 10)
+		info.Params[tracking.DerivedParamsInference] = strconv.FormatInt(plan.TotalParams(false), 10)
+		info.Params[tracking.DerivedMACs] = strconv.FormatInt(plan.TotalMACs(false), 10)
+		info.Params[tracking.DerivedMACsTrain] = strconv.FormatInt(plan.TotalMACs(true), 10)
+		info.Params[tracking.DerivedNumClasses] = strconv.Itoa(plan.Spec.NumClasses)
+		info.Params[tracking.DerivedTrainImages] = strconv.Itoa(p.splits.Train.Len())
+		info.Params[tracking.DerivedValImages] = strconv.Itoa(p.splits.Val.Len())
+		info.Params[tracking.DerivedSplitHash] = p.splits.Info.Hash
 		if p.resumed {
 			res.Resumed = true
 			info.ResumedFrom = prevID
 			tr.prog.Note(tr.t.Name, fmt.Sprintf("resuming from %s after epoch %d", LastCheckpoint, len(p.history)))
 		}
 	}
-	info.Params["derived.threads"] = strconv.Itoa(runtime.GOMAXPROCS(0))
+	info.Params[tracking.DerivedThreads] = strconv.Itoa(runtime.GOMAXPROCS(0))
 	for k, v := range opts.Build {
-		info.Params["derived.build."+k] = v
+		info.Params[tracking.DerivedBuildPrefix+k] = v
 	}
 	run, err := tr.rec.StartRun(ctx, info)
 	if errors.Is(err, ErrTrialBusy) {

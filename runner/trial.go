@@ -15,6 +15,7 @@ import (
 	"inceptionlab/experiments"
 	"inceptionlab/internal/fault"
 	"inceptionlab/model"
+	"inceptionlab/tracking"
 )
 
 // Files of a trial folder.
@@ -26,9 +27,9 @@ const (
 
 // Artifact kinds recorded for a run.
 const (
-	ArtifactBest    = "checkpoint-best"
-	ArtifactLast    = "checkpoint-last"
-	ArtifactClasses = "class-indices"
+	ArtifactBest    = tracking.KindCheckpointBest
+	ArtifactLast    = tracking.KindCheckpointLast
+	ArtifactClasses = tracking.KindClassIndices
 )
 
 // Checkpoint metadata keys written by the runner (besides the model's own).

@@ -32,7 +32,7 @@ func study(ctx context.Context, st *tracking.Store, experiment, configFile strin
 				newest = r
 			}
 		}
-		classes, _ = strconv.Atoi(newest.Params["derived.num_classes"])
+		classes, _ = strconv.Atoi(newest.Params[tracking.DerivedNumClasses])
 		if configFile == "" {
 			if exp, err = experiments.Parse("run "+newest.ID, []byte(newest.ConfigText), nil); err != nil {
 				return nil, fmt.Errorf("reading the config recorded with run %s: %w", newest.ID, err)

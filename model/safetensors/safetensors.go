@@ -10,10 +10,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
+	"inceptionlab/internal/atomicfile"
 	"inceptionlab/internal/fault"
 )
 
@@ -39,45 +39,15 @@ func WriteSafetensors(path string, ts []Tensor, meta map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("model: writing %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("model: writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	ok := false
-	// CreateTemp makes the file private (0600); a checkpoint is an ordinary output file.
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("model: writing %s: %w", path, err)
-	}
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
+	err = atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		if err := writeBody(w, header, ts); err != nil {
+			return err
 		}
-	}()
-	if err := writeBody(f, header, ts); err != nil {
-		return fmt.Errorf("model: writing %s: %w", path, err)
-	}
-	fault.Point(fault.CheckpointWrite)
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("model: writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("model: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("model: writing %s: %w", path, err)
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil { // make the rename durable; not all systems allow syncing a dir
-		d.Sync()
-		d.Close()
+		fault.Point(fault.CheckpointWrite)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
 	}
 	return nil
 }

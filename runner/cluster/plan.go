@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"inceptionlab/experiments"
+	"inceptionlab/internal/atomicfile"
 	"inceptionlab/tracking"
 )
 
@@ -151,24 +152,8 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it over path, so a reader
-// (or a running task executing the old binary) never sees a half-written file.
+// writeFileAtomic writes data to path atomically and durably (internal/atomicfile), so a reader (or a
+// running task executing the old binary) never sees a half-written file.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.WriteFile(path, data, perm)
 }

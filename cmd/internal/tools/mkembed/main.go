@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 
 	"inceptionlab/data"
+	"inceptionlab/internal/atomicfile"
 )
 
 func main() {
@@ -63,12 +64,7 @@ func run(args []string, log io.Writer) error {
 	if buf.Len() > *maxBytes {
 		return fmt.Errorf("output is %d bytes, over the -max-bytes limit of %d; lower -train", buf.Len(), *maxBytes)
 	}
-	tmp := *out + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, *out); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "wrote %s: %d bytes (%d train + %d test images per class)\n", *out, buf.Len(), *nTrain, *nTest)
