@@ -82,6 +82,12 @@ func (a *app) diff(args []string) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", m, metricText(m, x), metricText(m, y), deltaText(m, y-x))
 	}
 	tw.Flush()
+	if cav := tracking.ReproducibilityCaveats(ra, rb); len(cav) > 0 {
+		fmt.Fprintln(w, "\nreproducibility (why equal configs could still give different numbers):")
+		for _, c := range cav {
+			fmt.Fprintf(w, "  - %s\n", c)
+		}
+	}
 
 	pa, err := s.Predictions(ctx, ra.ID, tracking.SplitTest)
 	if err != nil {
