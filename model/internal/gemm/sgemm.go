@@ -65,6 +65,20 @@ func packB(tB bool, b []float32, ldb, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		j0 := jp * nr
 		nw := min(nr, n-j0)
 		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
+		if tB && nw == 32 && kc >= 16 {
+			// A full panel of the AVX-512 kernel: 16 x 16 blocks transposed in registers (packT16),
+			// then the last kc%16 groups one value at a time. Bounds checked once for the whole panel.
+			_, _ = b[(j0+31)*ldb+p0+kc-1], dst[kc*32-1]
+			packT16(&dst[0], &b[j0*ldb+p0], ldb, kc/16)
+			packT16(&dst[16], &b[(j0+16)*ldb+p0], ldb, kc/16)
+			for p := kc &^ 15; p < kc; p++ {
+				d := dst[p*32 : (p+1)*32]
+				for q := range d {
+					d[q] = b[(j0+q)*ldb+p0+p]
+				}
+			}
+			continue
+		}
 		if tB {
 			// op(B) column j0+q is row j0+q of B. Eight rows are read side by side, so that each group
 			// of the panel gets eight contiguous values per pass; the rest one row at a time.

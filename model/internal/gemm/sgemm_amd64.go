@@ -26,3 +26,8 @@ func sgemmKernel6x32(kc int, a, b, c *float32, ldc int, acc bool)
 //
 //go:noescape
 func packRows32(dst, src *float32, ld, kc int)
+
+// packT16 is implemented in sgemm_amd64.s (AVX-512F; packB's transposed path for 32-wide panels).
+//
+//go:noescape
+func packT16(dst, src *float32, ld, blocks int)

@@ -18,3 +18,7 @@ func sgemmKernel6x32(kc int, a, b, c *float32, ldc int, acc bool) {
 func packRows32(dst, src *float32, ld, kc int) {
 	panic("model: packRows32 needs amd64 with AVX-512")
 }
+
+func packT16(dst, src *float32, ld, blocks int) {
+	panic("model: packT16 needs amd64 with AVX-512")
+}
