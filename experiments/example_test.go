@@ -74,3 +74,34 @@ func ExampleLoad_errors() {
 	// experiments: x.yaml: unknown key "model.inception.reduc" (valid keys under model.inception: blocks, pool_proj, reduce); did you mean "reduce"?
 	// experiments: -set model.aux.weight=abc: model.aux.weight: want a number, got "abc"
 }
+
+// sweep.seeds repeats every trial with the seeds seed, seed+1, ...; reports pool the replicates of a
+// configuration and test whether two configurations differ.
+func ExampleExperiment_Trials_seeds() {
+	config := []byte(`
+name: study
+seed: 1
+sweep:
+  grid:
+    model.aux.enabled: [true, false]
+  seeds: 2
+`)
+	e, err := experiments.Parse("study.yaml", config, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	trials, err := e.Trials()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, t := range trials {
+		fmt.Println(t.Index, t.Name, t.Config.Seed, t.Overrides)
+	}
+	// Output:
+	// 0 aux=true,seed=1 1 [model.aux.enabled=true seed=1]
+	// 1 aux=true,seed=2 2 [model.aux.enabled=true seed=2]
+	// 2 aux=false,seed=1 1 [model.aux.enabled=false seed=1]
+	// 3 aux=false,seed=2 2 [model.aux.enabled=false seed=2]
+}

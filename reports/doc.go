@@ -1,9 +1,11 @@
 // Package reports renders one experiment of a [tracking.Store] as a single
 // self-contained HTML file: a header (experiment, config file, time span,
 // trial and status counts, machine and build facts), a sortable trial table,
-// learning curves, ablation comparisons for the 1x1 reductions and the
-// auxiliary heads, the 1x1 parameter study, and every run with its errors,
-// resolved config and artifacts.
+// ablation comparisons for the 1x1 reductions and the auxiliary heads with
+// verdicts that say whether a difference is real, variants with seeds
+// pooled, hyperparameters against metrics, per-class accuracy and confusion
+// matrices, misclassified test images, learning curves, the 1x1 parameter
+// study, and every run with its errors, resolved config and artifacts.
 //
 // It is the only package of inceptionlab that imports gonum.org/v1/plot, and
 // it reads the run database through package tracking only; the numbers of the
@@ -23,9 +25,25 @@
 // ones with their error texts and the older runs of a rerun trial, is listed
 // in the run section. Accuracies are read as fractions in [0, 1] (as the
 // runner logs them) and shown as percentages. Runs whose params differ only
-// in "seed" (and the recorded "derived." facts) are grouped, and ablation
-// cells show their mean, sample standard deviation and n. A missing param or
-// metric renders as "—"; it never fails the report.
+// in "seed" (and the recorded "derived." facts) are grouped into a variant;
+// cells show the mean ± the half-width of the t-based 95% confidence
+// interval over its seeds, curves the mean with a min-max band. A missing
+// param or metric renders as "—"; it never fails the report.
+//
+// # Verdicts
+//
+// Every ablation pair states subject minus base for best validation and
+// test top-1 with the Welch 95% CI and p over seeds ([WelchTest]), and, for
+// same-seed runs with per-example test predictions on the same examples,
+// the paired bootstrap CI and the exact McNemar p ([PairedTest]). A CI
+// that covers 0 reads "not distinguishable at this sample size". The
+// statistics are in stats.go (stdlib and gonum's distuv only); the
+// bootstrap uses a fixed seed, so the report stays a pure function of the
+// database.
+//
+// A report of an experiment with RUNNING runs reloads itself every
+// [RefreshSeconds] (a meta refresh); the runner rewrites it after every
+// epoch, and the first report without RUNNING runs stops reloading.
 //
 // The output is a pure function of the database, the [Options] and the
 // clock: with a fixed Options.Now the same database gives byte-identical
