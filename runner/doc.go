@@ -12,5 +12,13 @@
 // derives from the trial seed and the epoch or step, so a resumed trial continues exactly as an
 // uninterrupted one would.
 //
+// A trial is trained by one process at a time: the runner holds an exclusive lock on the trial folder's
+// .trial.lock for the trial's life, and the Recorder's StartRun claims the trial in the database; a trial
+// held elsewhere is reported as StatusBusy (ErrTrialBusy) and not touched. Under the lock the runner
+// removes temporary files an interrupted checkpoint write left, checks sizes against fixed limits and the
+// machine's memory before building (CheckSize), and verifies a checkpoint before resuming from it
+// (LoadVerified: run id, config hash, architecture). A panic while preparing a trial fails that trial
+// only.
+//
 // Errors are prefixed "runner: ".
 package runner

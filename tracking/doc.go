@@ -21,6 +21,14 @@
 // is killed loses at most the epoch it was writing: every epoch that
 // [Run.LogEpoch] returned nil for is on disk.
 //
+// A trial (experiment, trial name, config hash) has at most one RUNNING run:
+// [Store.StartRun] claims it inside the transaction that inserts the run
+// (a unique index), and fails with [ErrClaimed] naming the holder. A run
+// started with RunInfo.ResumedFrom takes over the artifacts of the run it
+// continues, and [Store.Delete] hands back only files no other run records.
+// A ReadOnly store cannot reap; it shows runs the reaper would mark dead as
+// FAILED with the reaper's reason.
+//
 // A run's status changes exactly once, from RUNNING to FINISHED, FAILED or
 // KILLED. [Run.Execute] wraps a run's body so that an error or a panic marks
 // the run FAILED with the error text, a cancellation (for example by
@@ -44,7 +52,7 @@
 // Every error is prefixed "tracking: " and can be matched with errors.Is
 // against the sentinels in this package: [ErrNotSQLite], [ErrNotRunStore],
 // [ErrSchemaTooNew], [ErrSchemaTooOld], [ErrReadOnly], [ErrNotExist],
-// [ErrCorrupt], [ErrNotFound], [ErrAmbiguous], [ErrNotRunning],
+// [ErrCorrupt], [ErrNotFound], [ErrAmbiguous], [ErrNotRunning], [ErrClaimed],
 // [ErrDuplicateEpoch], [ErrInvalid], [ErrPanicked] and [ErrUnknownParam]. A database that is
 // not SQLite, has a newer schema than this binary knows, is corrupt, or lies
 // on a read-only path is reported without modifying the file.
