@@ -1,10 +1,12 @@
 package experiments
 
 import (
+	"maps"
+	"slices"
+
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -75,15 +77,6 @@ func asMap(raw any) (map[string]any, bool) {
 	return nil, false
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // value decodes raw into dst, which is addressable; path names dst in errors.
 func (d *decoder) value(path string, raw any, dst reflect.Value) {
 	if d.set != nil && path != "" {
@@ -151,7 +144,7 @@ func (d *decoder) structure(path string, raw any, dst reflect.Value) {
 			strings.Join(yamlKeys(dst.Type()), ", "), describe(raw))
 		return
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		f, ok := fieldByKey(dst, k)
 		if !ok || (path == "" && k == "sweep") {
 			if !ok {

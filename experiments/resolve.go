@@ -1,6 +1,9 @@
 package experiments
 
 import (
+	"maps"
+	"slices"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -81,7 +84,7 @@ func treeNode(v any, flow bool) *yaml.Node {
 		if flow {
 			n.Style = yaml.FlowStyle
 		}
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, treeNode(t[k], flow))
 		}
 		return n
@@ -176,7 +179,7 @@ func formatValue(v any, sep string) string {
 		return "[" + strings.Join(parts, sep) + "]"
 	case map[string]any, map[any]any:
 		m, _ := asMap(t)
-		keys := sortedKeys(m)
+		keys := slices.Sorted(maps.Keys(m))
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			parts[i] = formatString(k) + ": " + formatValue(m[k], sep)

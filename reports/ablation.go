@@ -1,6 +1,9 @@
 package reports
 
 import (
+	"maps"
+	"slices"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -186,7 +189,7 @@ func varyingKeys(runs []*run, exclude string) []string {
 		}
 	}
 	var out []string
-	for _, k := range sortedKeys(all) {
+	for _, k := range slices.Sorted(maps.Keys(all)) {
 		v0, ok0 := runs[0].Params[k]
 		for _, r := range runs[1:] {
 			if v, ok := r.Params[k]; ok != ok0 || v != v0 {

@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"inceptionlab/internal/numfmt"
 )
 
 // dash stands for an unknown value.
-const dash = "—"
+const dash = numfmt.Dash
 
 // cell is one formatted table value: Text is shown, Title is the exact
 // value on hover, Sort is the raw value the table sorts by ("" sorts last).
@@ -17,43 +19,13 @@ type cell struct {
 	Text, Title, Sort string
 }
 
-// commas writes n with thousands separators: 50688 -> "50,688".
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// siCount abbreviates a count: 950 -> "950", 50688 -> "50.7 k",
-// 6797700 -> "6.80 M", 1.5e9 -> "1.50 G".
-func siCount(x float64) string {
-	a := math.Abs(x)
-	switch {
-	case math.IsNaN(x):
-		return dash
-	case a < 1e4:
-		return commas(int64(math.Round(x)))
-	case a < 1e6:
-		return fmt.Sprintf("%.1f k", x/1e3)
-	case a < 1e9:
-		return fmt.Sprintf("%.2f M", x/1e6)
-	default:
-		return fmt.Sprintf("%.2f G", x/1e9)
-	}
-}
+// The number formats are internal/numfmt's (the same in every command): commas = numfmt.Commas,
+// siCount = numfmt.Count, pct = numfmt.Percent.
+var (
+	commas  = numfmt.Commas
+	siCount = numfmt.Count
+	pct     = numfmt.Percent
+)
 
 // countCell formats a known count; ok=false gives a dash.
 func countCell(n int64, ok bool) cell {
@@ -61,14 +33,6 @@ func countCell(n int64, ok bool) cell {
 		return cell{Text: dash}
 	}
 	return cell{Text: siCount(float64(n)), Title: commas(n), Sort: strconv.FormatInt(n, 10)}
-}
-
-// pct formats a fraction as a percentage: 0.5534 -> "55.3%".
-func pct(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return dash
-	}
-	return fmt.Sprintf("%.1f%%", 100*f)
 }
 
 // pctCell formats a fraction for a table.

@@ -1,6 +1,9 @@
 package reports
 
 import (
+	"maps"
+	"slices"
+
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -258,7 +261,7 @@ func statusCounts(runs []*run) []statusCount {
 // machines and builds (distinct values in order of appearance).
 func facts(runs []*run, build map[string]string) []keyValue {
 	var out []keyValue
-	for _, k := range sortedKeys(build) {
+	for _, k := range slices.Sorted(maps.Keys(build)) {
 		out = append(out, keyValue{k, build[k]})
 	}
 	collect := func(label string, get func(*run) string) {
@@ -348,10 +351,10 @@ func newRunView(r *run, t *trial, baseDir string) runView {
 	if t != nil && t.Rep != r {
 		v.Superseded, v.RepID = true, t.Rep.ID
 	}
-	for _, k := range sortedKeys(r.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(r.Tags)) {
 		v.Tags = append(v.Tags, keyValue{k, r.Tags[k]})
 	}
-	for _, k := range sortedKeys(r.Params) {
+	for _, k := range slices.Sorted(maps.Keys(r.Params)) {
 		v.Params = append(v.Params, keyValue{k, r.Params[k]})
 	}
 	for _, a := range r.Artifacts {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"inceptionlab/internal/numfmt"
 )
 
 // Progress reports training progress. On a terminal (Terminal true) it keeps one live line per running
@@ -78,8 +80,8 @@ func (p *Progress) Batch(name string, epoch, epochs, batch, batches int, elapsed
 	if _, ok := p.live[name]; !ok {
 		p.order = append(p.order, name)
 	}
-	p.live[name] = fmt.Sprintf("%s  epoch %d/%d  batch %d/%d  %.1f img/s  loss %.4f  top-1 %.2f%%  ETA %s",
-		name, epoch, epochs, batch, batches, rate, loss, 100*acc, eta)
+	p.live[name] = fmt.Sprintf("%s  epoch %d/%d  batch %d/%d  %.1f img/s  loss %.4f  top-1 %s  ETA %s",
+		name, epoch, epochs, batch, batches, rate, loss, numfmt.Percent(acc), eta)
 	now := time.Now()
 	if batch != batches && now.Sub(p.lastDraw) < 100*time.Millisecond {
 		return
@@ -108,10 +110,11 @@ func (p *Progress) Epoch(name string, e Epoch, epochs int) {
 	defer p.mu.Unlock()
 	ema := ""
 	if e.EMA != nil {
-		ema = fmt.Sprintf("  ema val loss %.4f top-1 %.2f%%", e.EMA.Loss, 100*e.EMA.Top1)
+		ema = fmt.Sprintf("  ema val loss %.4f top-1 %s", e.EMA.Loss, numfmt.Percent(e.EMA.Top1))
 	}
-	p.printf("%s  epoch %d/%d  train loss %.4f top-1 %.2f%%  val loss %.4f top-1 %.2f%% top-5 %.2f%%%s  lr %.4g  %.1f img/s  %.1fs\n",
-		name, e.Epoch, epochs, e.TrainLoss, 100*e.TrainTop1, e.ValLoss, 100*e.ValTop1, 100*e.ValTop5, ema, e.LR, e.ImagesPerSec, e.Seconds)
+	p.printf("%s  epoch %d/%d  train loss %.4f top-1 %s  val loss %.4f top-1 %s top-5 %s%s  lr %.4g  %.1f img/s  %.1fs\n",
+		name, e.Epoch, epochs, e.TrainLoss, numfmt.Percent(e.TrainTop1), e.ValLoss, numfmt.Percent(e.ValTop1), numfmt.Percent(e.ValTop5),
+		ema, e.LR, e.ImagesPerSec, e.Seconds)
 }
 
 // Note prints a one-line message about a trial.
@@ -147,11 +150,11 @@ func WriteSummary(w io.Writer, results []Result) error {
 	for _, r := range results {
 		best := "-"
 		if r.Epochs > 0 && !math.IsNaN(r.BestValTop1) {
-			best = fmt.Sprintf("%.2f%% (ep %d)", 100*r.BestValTop1, r.BestEpoch)
+			best = fmt.Sprintf("%s (ep %d)", numfmt.Percent(r.BestValTop1), r.BestEpoch)
 		}
 		test := "-"
 		if !math.IsNaN(r.TestTop1) && r.Status == StatusFinished {
-			test = fmt.Sprintf("%.2f%%", 100*r.TestTop1)
+			test = numfmt.Percent(r.TestTop1)
 		}
 		id := r.RunID
 		if len(id) > 8 {
@@ -172,17 +175,10 @@ func WriteSummary(w io.Writer, results []Result) error {
 	return tw.Flush()
 }
 
-// humanCount formats 6_998_552 as "7.00M".
+// humanCount abbreviates a count the way every command does (numfmt.Count): 6,998,552 -> "7.00 M".
 func humanCount(n int64) string {
-	switch {
-	case n <= 0:
-		return "-"
-	case n >= 1e9:
-		return fmt.Sprintf("%.2fG", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.2fM", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1fK", float64(n)/1e3)
+	if n <= 0 {
+		return "-" // as the summary's other unknown cells
 	}
-	return fmt.Sprint(n)
+	return numfmt.Count(float64(n))
 }

@@ -97,7 +97,7 @@ func TestWriteSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"81.23% (ep 3)", "80.00%", "7.00M", "1.58G", "1m15s", "01234567", "reduce=false: boom"} {
+	for _, want := range []string{"81.2% (ep 3)", "80.0%", "7.00 M", "1.58 G", "1m15s", "01234567", "reduce=false: boom"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}

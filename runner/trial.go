@@ -14,6 +14,7 @@ import (
 	"inceptionlab/data"
 	"inceptionlab/experiments"
 	"inceptionlab/internal/fault"
+	"inceptionlab/internal/numfmt"
 	"inceptionlab/model"
 	"inceptionlab/tracking"
 )
@@ -238,7 +239,7 @@ func (tr *trial) body(ctx context.Context, run RunRecorder, p *prepared) error {
 	if err != nil {
 		return err
 	}
-	tr.prog.Note(tr.t.Name, fmt.Sprintf("test (best checkpoint): loss %.4f, top-1 %.2f%%, top-5 %.2f%%", test.loss, 100*test.top1, 100*test.top5))
+	tr.prog.Note(tr.t.Name, fmt.Sprintf("test (best checkpoint): loss %.4f, top-1 %s, top-5 %s", test.loss, numfmt.Percent(test.top1), numfmt.Percent(test.top5)))
 	if err := run.SetTestMetrics(ctx, test.loss, test.top1, test.top5); err != nil {
 		return err
 	}

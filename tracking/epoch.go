@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"math"
-	"sort"
 )
 
 // Epoch is one epoch's metrics. Accuracies are whatever scale the caller
@@ -165,13 +164,4 @@ func optional(v sql.NullFloat64) *float64 {
 	}
 	f := v.Float64
 	return &f
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,6 +1,9 @@
 package tracking
 
 import (
+	"maps"
+	"slices"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -132,7 +135,7 @@ func (s *Store) filterSQL(ctx context.Context, f Filter) (string, []any, error) 
 		conds = append(conds, "r.status = ?")
 		args = append(args, string(st))
 	}
-	for _, k := range sortedKeys(f.Where) {
+	for _, k := range slices.Sorted(maps.Keys(f.Where)) {
 		if err := s.knownParam(ctx, k); err != nil {
 			return "", nil, err
 		}

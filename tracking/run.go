@@ -1,6 +1,9 @@
 package tracking
 
 import (
+	"maps"
+	"slices"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -98,7 +101,7 @@ func (s *Store) StartRun(ctx context.Context, info RunInfo) (*Run, error) {
 				return err
 			}
 		}
-		for _, k := range sortedKeys(info.Params) {
+		for _, k := range slices.Sorted(maps.Keys(info.Params)) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)`,
 				id, k, info.Params[k]); err != nil {
 				return err

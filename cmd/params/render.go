@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"inceptionlab/internal/numfmt"
 	"inceptionlab/model/arch"
 )
 
@@ -251,20 +252,5 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// comma formats n with thousands separators.
-func comma(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// comma is numfmt.Commas, the thousands separators every command uses.
+var comma = numfmt.Commas

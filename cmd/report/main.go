@@ -19,11 +19,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
 	"inceptionlab/cmd/internal/cli"
+	"inceptionlab/cmd/internal/wire"
 	"inceptionlab/reports"
 	"inceptionlab/tracking"
 )
@@ -112,21 +112,8 @@ func buildFacts() map[string]string {
 	if h, err := os.Hostname(); err == nil {
 		m["Report host"] = h
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		var rev, dirty string
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					dirty = " (dirty)"
-				}
-			}
-		}
-		if rev != "" {
-			m["Report commit"] = rev + dirty
-		}
+	if c := wire.BuildInfo().Commit(); c != "" {
+		m["Report commit"] = c
 	}
 	return m
 }

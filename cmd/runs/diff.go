@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"inceptionlab/internal/numfmt"
 	"inceptionlab/reports"
 	"inceptionlab/tracking"
 )
@@ -145,6 +146,8 @@ func metricText(m string, v float64) string {
 		return fmt.Sprintf("%.0f", v)
 	case m == "seconds":
 		return fmt.Sprintf("%.1f", v)
+	case strings.Contains(m, "top"):
+		return numfmt.Percent(v)
 	}
 	return fmt.Sprintf("%.4f", v)
 }
@@ -158,7 +161,7 @@ func deltaText(m string, d float64) string {
 	case m == "seconds":
 		return fmt.Sprintf("%+.1f", d)
 	case strings.Contains(m, "top"):
-		return fmt.Sprintf("%+.4f (%+.1f points)", d, 100*d)
+		return fmt.Sprintf("%+.1f points", 100*d)
 	}
 	return fmt.Sprintf("%+.4f", d)
 }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"inceptionlab/internal/numfmt"
 	"inceptionlab/tracking"
 )
 
@@ -65,10 +66,10 @@ func (a *app) list(args []string) error {
 	for _, r := range runs {
 		best, at, test := "-", "-", "-"
 		if r.BestEpoch >= 0 {
-			best, at = fmt.Sprintf("%.4f", r.BestValTop1), fmt.Sprint(r.BestEpoch)
+			best, at = numfmt.Percent(r.BestValTop1), fmt.Sprint(r.BestEpoch)
 		}
 		if r.TestTop1 != nil {
-			test = fmt.Sprintf("%.4f", *r.TestTop1)
+			test = numfmt.Percent(*r.TestTop1)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", short(r.ID), r.Experiment, r.Trial, r.Status,
 			best, at, test, r.Epochs, duration(r.Duration()), tagText(r.Tags))

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"inceptionlab/internal/numfmt"
 )
 
 func (a *app) show(args []string) error {
@@ -64,12 +66,12 @@ func (a *app) show(args []string) error {
 		field("resumed from", "%s", r.ResumedFrom)
 	}
 	if r.BestEpoch >= 0 {
-		field("best", "epoch %d: val top-1 %s, val top-5 %s", r.BestEpoch, num(r.BestValTop1), num(r.BestValTop5))
+		field("best", "epoch %d: val top-1 %s, val top-5 %s", r.BestEpoch, numfmt.Percent(r.BestValTop1), numfmt.Percent(r.BestValTop5))
 	} else {
 		field("best", "-")
 	}
 	if r.TestTop1 != nil {
-		field("test", "loss %s, top-1 %s, top-5 %s", opt(r.TestLoss), opt(r.TestTop1), opt(r.TestTop5))
+		field("test", "loss %s, top-1 %s, top-5 %s", opt(r.TestLoss), optPct(r.TestTop1), optPct(r.TestTop5))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -85,8 +87,8 @@ func (a *app) show(args []string) error {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "EPOCH\tTRAIN LOSS\tTRAIN TOP-1\tVAL LOSS\tVAL TOP-1\tVAL TOP-5\tLR\tSECONDS\tIMAGES/S\tMAIN LOSS\tAUX LOSS\t")
 		for _, e := range epochs {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%g\t%.1f\t%.1f\t%s\t%s\t\n", e.Epoch, num(e.TrainLoss), num(e.TrainTop1),
-				num(e.ValLoss), num(e.ValTop1), num(e.ValTop5), e.LR, e.Seconds, e.ImagesPerSec, num(e.MainLoss), num(e.AuxLoss))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%g\t%.1f\t%.1f\t%s\t%s\t\n", e.Epoch, num(e.TrainLoss), numfmt.Percent(e.TrainTop1),
+				num(e.ValLoss), numfmt.Percent(e.ValTop1), numfmt.Percent(e.ValTop5), e.LR, e.Seconds, e.ImagesPerSec, num(e.MainLoss), num(e.AuxLoss))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -155,4 +157,12 @@ func opt(f *float64) string {
 		return "-"
 	}
 	return num(*f)
+}
+
+// optPct is an optional fraction as a percentage (numfmt.Percent), "-" when absent.
+func optPct(f *float64) string {
+	if f == nil {
+		return "-"
+	}
+	return numfmt.Percent(*f)
 }
