@@ -40,7 +40,8 @@ func claim(dir string) (release func(), err error) {
 }
 
 // cleanStaleTemps removes temporary files an interrupted checkpoint or class-index write left in the
-// trial folder (".last.safetensors.tmp123", ".class_indices-123.tmp"). Call it only with the trial's lock
+// trial folder (".last.safetensors.tmp123", ".class_indices.json.tmp123", and the older
+// ".class_indices-123.tmp"). Call it only with the trial's lock
 // held: then no other process is writing them.
 func cleanStaleTemps(dir string) error {
 	entries, err := os.ReadDir(dir)
@@ -51,7 +52,7 @@ func cleanStaleTemps(dir string) error {
 	for _, e := range entries {
 		name := e.Name()
 		stale := false
-		for _, prefix := range []string{"." + LastCheckpoint + ".tmp", "." + BestCheckpoint + ".tmp"} {
+		for _, prefix := range []string{"." + LastCheckpoint + ".tmp", "." + BestCheckpoint + ".tmp", "." + ClassIndices + ".tmp"} {
 			stale = stale || strings.HasPrefix(name, prefix)
 		}
 		stale = stale || (strings.HasPrefix(name, ".class_indices-") && strings.HasSuffix(name, ".tmp"))
