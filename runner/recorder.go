@@ -11,6 +11,8 @@ type Recorder interface {
 	LatestRun(ctx context.Context, experiment, configHash string) (id, status string, err error)
 	// Lineage returns id followed by the runs it resumed from, newest first.
 	Lineage(ctx context.Context, id string) ([]string, error)
+	// ArtifactSHA256 returns the sha256 recorded for the run's artifact of this kind, or "".
+	ArtifactSHA256(ctx context.Context, id, kind string) (string, error)
 	// StartRun records a new RUNNING run. When another live process holds the trial (a RUNNING run of
 	// the same experiment, trial and config hash) the error wraps ErrTrialBusy.
 	StartRun(ctx context.Context, info RunInfo) (RunRecorder, error)

@@ -113,13 +113,16 @@ func (tr *trial) prepare(ctx context.Context, prevID string) (*prepared, error) 
 	if _, err := os.Stat(last); err == nil {
 		// Resume only from a checkpoint of this trial's architecture written by this trial's runs: the
 		// config_hash metadata alone is a claim anyone's file can make.
-		lineage := []string{}
+		lineage, recorded := []string{}, ""
 		if prevID != "" {
 			if lineage, err = tr.rec.Lineage(ctx, prevID); err != nil {
 				return nil, err
 			}
+			if recorded, err = tr.rec.ArtifactSHA256(ctx, prevID, ArtifactLast); err != nil {
+				return nil, err
+			}
 		}
-		net, meta, err := LoadVerified(last, Verify{ConfigHash: tr.t.Hash, RunIDs: lineage, Spec: &spec})
+		net, meta, err := LoadVerified(last, Verify{ConfigHash: tr.t.Hash, RunIDs: lineage, RecordedSHA256: recorded, Spec: &spec})
 		if err != nil {
 			return nil, fmt.Errorf("runner: resuming: %w (delete it to start the trial afresh)", err)
 		}

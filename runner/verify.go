@@ -24,6 +24,10 @@ type Verify struct {
 	// RunIDs are the runs that may have written the file (a run and the runs it resumed from); the
 	// checkpoint's run_id metadata must be one of them.
 	RunIDs []string
+	// RecordedSHA256, when RunIDs does not name the writer, is the sha256 the trial's previous run
+	// recorded for this file: a checkpoint it took over from a run deleted since (which breaks the
+	// resumed-from chain) still passes when it is byte for byte the recorded one.
+	RecordedSHA256 string
 	// Spec is the architecture the trial's config gives; the checkpoint's network must be exactly it.
 	Spec *arch.Spec
 }
@@ -49,7 +53,7 @@ func LoadVerified(path string, v Verify) (*model.Net, map[string]string, error) 
 		return nil, nil, fmt.Errorf("runner: checkpoint %s failed the config check: it belongs to config %.12s, not this trial's %.12s",
 			path, meta[MetaConfigHash], v.ConfigHash)
 	}
-	if v.RunIDs != nil && !slices.Contains(v.RunIDs, meta[MetaRunID]) {
+	if v.RunIDs != nil && !slices.Contains(v.RunIDs, meta[MetaRunID]) && !matchesRecorded(path, v.RecordedSHA256) {
 		return nil, nil, fmt.Errorf("runner: checkpoint %s failed the run id check: written by run %q, which is not %s in the database",
 			path, meta[MetaRunID], describeRuns(v.RunIDs))
 	}
@@ -93,4 +97,13 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// matchesRecorded reports whether the file hashes to the recorded sha256 (false when none is recorded).
+func matchesRecorded(path, recorded string) bool {
+	if recorded == "" {
+		return false
+	}
+	got, err := fileSHA256(path)
+	return err == nil && got == recorded
 }

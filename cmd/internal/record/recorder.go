@@ -43,6 +43,19 @@ func (r *recorder) Lineage(ctx context.Context, id string) ([]string, error) {
 	return r.st.Lineage(ctx, id)
 }
 
+func (r *recorder) ArtifactSHA256(ctx context.Context, id, kind string) (string, error) {
+	arts, err := r.st.Artifacts(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range arts {
+		if a.Kind == kind {
+			return a.SHA256, nil
+		}
+	}
+	return "", nil
+}
+
 func (r *recorder) StartRun(ctx context.Context, info runner.RunInfo) (runner.RunRecorder, error) {
 	run, err := r.st.StartRun(ctx, tracking.RunInfo{
 		Experiment: info.Experiment, Trial: info.Trial, ConfigText: info.ConfigText, ConfigHash: info.ConfigHash,
