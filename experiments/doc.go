@@ -115,11 +115,52 @@
 // "enabled" is replaced by its parent (model.aux.enabled -> aux), and keys whose short names
 // collide use the full path. Without a sweep there is a single trial named "default". Each trial
 // carries its fully resolved, validated config, its canonical YAML (keys sorted, stable across
-// runs and machines) and the hex SHA-256 of that YAML (all 64 hex digits). The canonical YAML
-// holds every key including name and seed, so equal settings under two experiment names hash
-// differently; it never holds the file path, the overrides or the sweep. A sweep whose values
-// do not fit their keys, that sets one key twice, or whose trials resolve to the same config
-// is rejected by Load.
+// runs and machines) and its identity, the hex SHA-256 (all 64 hex digits) of that YAML less the
+// neutral later keys (see Trial identity). The canonical YAML holds every key including name and
+// seed, so equal settings under two experiment names hash differently; it never holds the file
+// path, the overrides or the sweep. A sweep whose values do not fit their keys, that sets one key
+// twice, or whose trials resolve to the same config (the same identity: they train alike) is
+// rejected by Load.
+//
+// # Trial identity
+//
+// [Experiment.Hash] is what names a trial across runs and releases: the runner skips a trial whose
+// hash has a FINISHED run in the database and resumes one whose hash has an unfinished run, the
+// trial folder is OUT/<experiment>/<trial>-<first 8 hex digits>, and checkpoints record the hash
+// and are refused for another. So the hash must not move when an upgrade adds a key whose default
+// trains exactly as before, or every finished trial of an existing database would be trained again.
+//
+// The rule: Hash hashes the canonical YAML without every key introduced after v1 (commit cb83301)
+// whose value is its neutral one, the value that trains exactly as v1 did, and without mappings
+// left empty by that. For a config v1 could express this text is v1's canonical YAML byte for byte,
+// so the hash is v1's (experiments/testdata/v1/hashes.tsv, recorded by running v1, pins it for every
+// config v1 shipped); any other value of a later key is part of the text and changes the hash. The
+// neutral values, frozen, are:
+//
+//	data.augment.crop_pad            0
+//	data.resize                      bilinear; antialias when it never shrinks: the embedded and
+//	                                 fashion-mnist sources (28x28) at data.image_size >= 28
+//	train.momentum                   0.9
+//	train.nesterov                   false
+//	train.weight_decay               0
+//	train.label_smoothing            0
+//	train.schedule.type              constant
+//	train.schedule.every             8
+//	train.schedule.factor            0.96
+//	train.schedule.warmup_epochs     0
+//	train.schedule.min_lr            0
+//	train.schedule.pct_start         0.3
+//	train.schedule.div_factor        25
+//	train.schedule.final_div_factor  1e4
+//	train.ema.decay                  0
+//
+// data.resize is the one later key whose default is not neutral everywhere: v1 shrank a folder's
+// photos with plain bilinear, today's default antialias filters them, so a folder trial of v1
+// (configs/flowers.yaml) is a different trial under the default and is trained again; set
+// data.resize: bilinear to keep v1's. The neutral values describe v1, not today's defaults: a later
+// change of a default must not change them. A key added in the future gets an entry with its
+// behaviour-preserving value (a test fails until it has one). Resolved is unaffected and still lists
+// every key.
 //
 // sweep.seeds: N repeats every trial of variants x grid N times with derived seeds: replicate k
 // (0-based) sets seed to the config's seed + k ([SeedOf]), so replicate 0 is the trial the config

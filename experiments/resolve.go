@@ -5,8 +5,6 @@ import (
 	"slices"
 
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"reflect"
@@ -109,12 +107,6 @@ func treeNode(v any, flow bool) *yaml.Node {
 		panic("experiments: encoding resolved config: " + err.Error())
 	}
 	return n
-}
-
-// Hash returns the hex SHA-256 (64 digits) of Resolved.
-func (e *Experiment) Hash() string {
-	sum := sha256.Sum256([]byte(e.Resolved()))
-	return hex.EncodeToString(sum[:])
 }
 
 // Flatten returns the resolved config (without its sweep) as dotted key -> canonical string,

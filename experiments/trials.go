@@ -14,7 +14,7 @@ type Trial struct {
 	Name      string      // e.g. "reduce=false,aux=true", "no_reduction" or "no_reduction,lr=0.001"
 	Config    *Experiment // resolved and validated; Sweep is empty
 	Resolved  string      // canonical YAML of Config (see Experiment.Resolved)
-	Hash      string      // hex SHA-256 of Resolved, 64 digits
+	Hash      string      // the trial's identity: hex SHA-256 (64 digits), see Experiment.Hash
 	Overrides []string    // the key=value pairs that define this trial (variant first, then grid)
 }
 
