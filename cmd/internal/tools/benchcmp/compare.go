@@ -310,7 +310,7 @@ func envFor(coreType string) []string {
 		}
 	}
 	if coreType == "auto" {
-		env = append(env, "INCEPTIONLAB_OPENBLAS_AVX512=1") // the opt-in AVX-512 kernel choice (model/blas_openblas.go)
+		env = append(env, "INCEPTIONLAB_OPENBLAS_AVX512=1") // the opt-in AVX-512 kernel choice (model/internal/gemm/blas_openblas.go)
 	} else {
 		env = append(env, "OPENBLAS_CORETYPE="+coreType)
 	}
