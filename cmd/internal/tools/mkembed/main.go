@@ -29,27 +29,47 @@ import (
 	"os"
 	"path/filepath"
 
+	"inceptionlab/cmd/internal/cli"
 	"inceptionlab/data"
 	"inceptionlab/internal/atomicfile"
 )
 
+// usageErr is a -h (code 0, the usage already printed to stdout) or a flag error (code 2).
+type usageErr struct {
+	code int
+	err  error
+}
+
+func (e usageErr) Error() string { return e.err.Error() }
+
 func main() {
-	if err := run(os.Args[1:], os.Stderr); err != nil {
+	err := run(os.Args[1:], os.Stderr)
+	var ue usageErr
+	switch {
+	case errors.As(err, &ue) && ue.code == 0:
+		os.Exit(0)
+	case errors.As(err, &ue):
+		os.Exit(cli.UsageError(os.Stderr, "mkembed", ue.err))
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "mkembed:", err)
 		os.Exit(1)
 	}
 }
 
 func run(args []string, log io.Writer) error {
-	fs := flag.NewFlagSet("mkembed", flag.ContinueOnError)
-	fs.SetOutput(log)
+	fs := cli.NewFlagSet("mkembed", "mkembed [-src DIR] [-out FILE] [-train N] [-test N] [-max-bytes N]")
 	src := fs.String("src", data.DefaultFashionMNISTPath, "folder with the Fashion-MNIST IDX files (.gz or plain)")
 	out := fs.String("out", filepath.Join("data", "embedded", "fashion_subset.idx.gz"), "output file")
 	nTrain := fs.Int("train", 700, "training images per class (first in file order)")
 	nTest := fs.Int("test", 100, "test images per class (first in file order)")
 	maxBytes := fs.Int("max-bytes", 5_000_000, "fail if the compressed output is larger")
-	if err := fs.Parse(args); err != nil {
-		return err
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return usageErr{0, err}
+	} else if err != nil {
+		return usageErr{cli.ExitUsage, err}
 	}
 	if fs.NArg() != 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
