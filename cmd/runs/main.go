@@ -145,6 +145,7 @@ func (a *app) fail(err error) int {
 var synopses = map[string]string{
 	"list":   "runs [-db FILE] list [-experiment NAME] [-status S] [-where key=value]...",
 	"show":   "runs [-db FILE] show ID",
+	"diff":   "runs [-db FILE] diff A B",
 	"export": "runs [-db FILE] export -format csv|json [-what epochs|predictions|confusion] [-experiment NAME] [-status S] [-where key=value]...",
 	"tag":    "runs [-db FILE] tag ID key=value...",
 	"delete": "runs [-db FILE] delete [-yes] [-out DIR] ID",

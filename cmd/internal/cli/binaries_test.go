@@ -27,7 +27,7 @@ func TestBinariesBehaveAlike(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	commands := [][]string{{"runner"}, {"report"}, {"params"}, {"predict"}, {"mkembed"}, {"runs"},
-		{"runs", "list"}, {"runs", "show"}, {"runs", "export"}, {"runs", "tag"}, {"runs", "delete"}, {"runs", "merge"}}
+		{"runs", "list"}, {"runs", "show"}, {"runs", "diff"}, {"runs", "export"}, {"runs", "tag"}, {"runs", "delete"}, {"runs", "merge"}}
 	for _, cmd := range commands {
 		name := strings.Join(cmd, " ")
 		t.Run(name+" -h", func(t *testing.T) {
