@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"math"
 
 	"inceptionlab/tracking"
 )
@@ -61,23 +60,6 @@ func sameExamples(a, b []tracking.Prediction) bool {
 		}
 	}
 	return true
-}
-
-// perClass is the accuracy of every class of a confusion matrix (NaN for
-// a class without examples).
-func perClass(m [][]int) []float64 {
-	out := make([]float64, len(m))
-	for i, row := range m {
-		total := 0
-		for _, n := range row {
-			total += n
-		}
-		out[i] = math.NaN()
-		if total > 0 {
-			out[i] = float64(row[i]) / float64(total)
-		}
-	}
-	return out
 }
 
 // addConfusion sums b into a (growing a as needed) and returns it.

@@ -221,3 +221,31 @@ func TestEvidenceContent(t *testing.T) {
 		t.Error("the lr sweep has no scatter of accuracy against lr")
 	}
 }
+
+// TestPooledCell checks the per-class cell: counts pooled over the runs, the
+// Wilson interval of the pooled proportion, runs without the class skipped.
+func TestPooledCell(t *testing.T) {
+	a := countClasses([][]int{{2, 2}, {0, 4}}, 1) // class 0: 2/4, class 1: 4/4
+	b := countClasses([][]int{{3, 1}, {1, 3}}, 2) // class 0: 3/4, class 1: 3/4
+	c := countClasses([][]int{{0, 0}, {0, 5}}, 3) // class 0: no examples
+	tests := []struct {
+		name      string
+		runs      []classCounts
+		class     int
+		main, sub string
+	}{
+		{"pooled", []classCounts{a, b}, 0, "62.5% (5/8)", "30.6–86.3"},
+		{"all correct", []classCounts{a}, 1, "100.0% (4/4)", "51.0–100.0"},
+		{"run without the class", []classCounts{a, c}, 0, "50.0% (2/4)", "15.0–85.0"},
+		{"no examples", []classCounts{c}, 0, "—", ""},
+		{"class beyond the matrix", []classCounts{a}, 5, "—", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := pooledCell(tc.runs, tc.class)
+			if got.Main != tc.main || got.Sub != tc.sub {
+				t.Errorf("pooledCell = %q / %q, want %q / %q", got.Main, got.Sub, tc.main, tc.sub)
+			}
+		})
+	}
+}

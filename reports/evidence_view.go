@@ -94,14 +94,20 @@ type classAccView struct {
 
 type classAccRow struct {
 	Class string
-	Cells []cell
+	Cells []classAccCell
+}
+
+// classAccCell is one class's pooled accuracy: Main "85.0% (255/300)" over
+// Sub "80.5–88.6" (the Wilson interval, in points).
+type classAccCell struct {
+	Main, Sub, Title, Sort string
 }
 
 func newConfusionViews(vs []*variant) ([]confusionView, *classAccView) {
 	var out []confusionView
 	acc := &classAccView{}
 	var classes []string
-	type perVariant struct{ test, val [][]float64 } // per run, per class
+	type perVariant struct{ test, val []classCounts } // per run
 	var pv []perVariant
 	for _, v := range vs {
 		var sum [][]int
@@ -113,11 +119,11 @@ func newConfusionViews(vs []*variant) ([]confusionView, *classAccView) {
 			}
 			if r.TestConf != nil {
 				sum = addConfusion(sum, r.TestConf)
-				x.test = append(x.test, perClass(r.TestConf))
+				x.test = append(x.test, countClasses(r.TestConf, r.Seed))
 				n++
 			}
 			if r.ValConf != nil {
-				x.val = append(x.val, perClass(r.ValConf))
+				x.val = append(x.val, countClasses(r.ValConf, r.Seed))
 			}
 		}
 		pv = append(pv, x)
@@ -160,23 +166,57 @@ func newConfusionViews(vs []*variant) ([]confusionView, *classAccView) {
 	for _, v := range vs {
 		acc.Variants = append(acc.Variants, v.Label)
 	}
-	mean := func(xs [][]float64, i int) cell {
-		var vals []float64
-		for _, x := range xs {
-			if i < len(x) {
-				vals = append(vals, x[i])
-			}
-		}
-		return ciCell(Summarize(vals))
-	}
 	for i := 0; i < k; i++ {
 		row := classAccRow{Class: className(classes, i)}
 		for _, x := range pv {
-			row.Cells = append(row.Cells, mean(x.test, i), mean(x.val, i))
+			row.Cells = append(row.Cells, pooledCell(x.test, i), pooledCell(x.val, i))
 		}
 		acc.Rows = append(acc.Rows, row)
 	}
 	return out, acc
+}
+
+// classCounts is one run's correct predictions and examples per class (a
+// confusion matrix's diagonal and row sums).
+type classCounts struct {
+	seed           int64
+	correct, total []int
+}
+
+func countClasses(m [][]int, seed int64) classCounts {
+	c := classCounts{seed: seed, correct: make([]int, len(m)), total: make([]int, len(m))}
+	for i, row := range m {
+		for j, n := range row {
+			c.total[i] += n
+			if i == j {
+				c.correct[i] += n
+			}
+		}
+	}
+	return c
+}
+
+// pooledCell writes class i's accuracy pooled over runs: all runs' correct
+// predictions over all their examples of the class, "85.0% (255/300)", with
+// the Wilson 95% interval of that proportion, "80.5–88.6", sorting by the
+// accuracy. The title lists each run's own count.
+func pooledCell(runs []classCounts, i int) classAccCell {
+	k, n := 0, 0
+	var per []string
+	for _, r := range runs {
+		if i >= len(r.total) || r.total[i] == 0 {
+			continue
+		}
+		k, n = k+r.correct[i], n+r.total[i]
+		per = append(per, fmt.Sprintf("seed %d: %d/%d", r.seed, r.correct[i], r.total[i]))
+	}
+	if n == 0 {
+		return classAccCell{Main: dash}
+	}
+	acc := float64(k) / float64(n)
+	lo, hi := Wilson(k, n)
+	return classAccCell{Main: fmt.Sprintf("%s (%d/%d)", pct(acc), k, n), Sub: fmt.Sprintf("%.1f–%.1f", 100*lo, 100*hi), Sort: num(acc),
+		Title: fmt.Sprintf("Wilson 95%% interval %s to %s of the pooled proportion; %s", pct(lo), pct(hi), strings.Join(per, ", "))}
 }
 
 // heatStyle shades a cell by its share of the row: blue on the diagonal,

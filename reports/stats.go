@@ -211,3 +211,27 @@ func quantileSorted(xs []float64, q float64) float64 {
 func coversZero(lo, hi float64) bool {
 	return math.IsNaN(lo) || math.IsNaN(hi) || (lo <= 0 && hi >= 0)
 }
+
+// z975 is the standard normal's 97.5% quantile, for two-sided 95% intervals.
+const z975 = 1.959963984540054
+
+// Wilson returns the Wilson score 95% interval of a proportion with k
+// successes in n trials (Newcombe 1998, method 3): unlike mean ± t·SE over a
+// few seeds it never leaves [0, 1], and it stays informative at 0/n and n/n.
+// With n == 0 both ends are NaN.
+func Wilson(k, n int) (lo, hi float64) {
+	if n <= 0 || k < 0 || k > n {
+		return math.NaN(), math.NaN()
+	}
+	nf, p, z2 := float64(n), float64(k)/float64(n), z975*z975
+	centre := (p + z2/(2*nf)) / (1 + z2/nf)
+	half := z975 * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / (1 + z2/nf)
+	lo, hi = math.Max(0, centre-half), math.Min(1, centre+half)
+	if k == 0 {
+		lo = 0
+	}
+	if k == n {
+		hi = 1
+	}
+	return lo, hi
+}

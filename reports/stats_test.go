@@ -176,3 +176,47 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestWilson checks the Wilson score interval against the published values
+// of Newcombe (1998), "Two-sided confidence intervals for the single
+// proportion", Statistics in Medicine 17, Table I (method 3, to 4
+// decimals), plus the edge cases.
+func TestWilson(t *testing.T) {
+	tests := []struct {
+		name   string
+		k, n   int
+		lo, hi float64
+	}{
+		{"81/263", 81, 263, 0.2553, 0.3662},
+		{"15/148", 15, 148, 0.0624, 0.1605},
+		{"0/20", 0, 20, 0, 0.1611},
+		{"1/29", 1, 29, 0.0061, 0.1718},
+		// By hand: z = 1.96, z^2/n = 0.3841; centre = (0.5 + 0.1921)/1.3841 = 0.5, half = 1.96*sqrt(0.025 + 0.0096)/1.3841 = 0.2634.
+		{"5/10", 5, 10, 0.2366, 0.7634},
+		{"10/10", 10, 10, 0.7225, 1},
+		{"1/1", 1, 1, 0.2065, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lo, hi := Wilson(tc.k, tc.n)
+			if math.Abs(lo-tc.lo) > 5e-5 || math.Abs(hi-tc.hi) > 5e-5 {
+				t.Errorf("Wilson(%d, %d) = [%.4f, %.4f], want [%.4f, %.4f]", tc.k, tc.n, lo, hi, tc.lo, tc.hi)
+			}
+		})
+	}
+	t.Run("never outside [0, 1]", func(t *testing.T) {
+		for n := 1; n <= 40; n++ {
+			for k := 0; k <= n; k++ {
+				lo, hi := Wilson(k, n)
+				if p := float64(k) / float64(n); !(0 <= lo && lo <= p && p <= hi && hi <= 1) {
+					t.Fatalf("Wilson(%d, %d) = [%v, %v] does not hold %v inside [0, 1]", k, n, lo, hi, p)
+				}
+			}
+		}
+	})
+	t.Run("no examples", func(t *testing.T) {
+		if lo, hi := Wilson(0, 0); !math.IsNaN(lo) || !math.IsNaN(hi) {
+			t.Errorf("Wilson(0, 0) = [%v, %v], want NaN", lo, hi)
+		}
+	})
+}
