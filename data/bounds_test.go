@@ -47,8 +47,10 @@ func TestLoadImageFileBounded(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) || !errors.Is(err, tt.kind) {
 				t.Fatalf("LoadImageFile: %v; want %v naming %s containing %q", err, tt.kind, tt.path, tt.want)
 			}
-			if took := time.Since(start); took > time.Second {
-				t.Fatalf("took %v", took)
+			// A hang guard, not a speed target: reading a 3 GiB file whole took ~30 s before the
+			// header sniff, and a loaded CI machine must not make this test flaky.
+			if took := time.Since(start); took > 20*time.Second {
+				t.Fatalf("took %v; the file should be rejected before it is read", took)
 			}
 		})
 	}

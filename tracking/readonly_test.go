@@ -94,7 +94,8 @@ func TestReadOnlyMount(t *testing.T) {
 	if err != nil || len(runs) != 1 || runs[0].Status != Finished {
 		t.Fatalf("Runs = %+v, %v", runs, err)
 	}
-	if time.Since(start) > time.Second {
-		t.Errorf("took %v", time.Since(start))
+	// A hang guard, not a speed target: a read-only open must not wait on a lock it can never get.
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("took %v", took)
 	}
 }

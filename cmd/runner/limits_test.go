@@ -31,8 +31,10 @@ func TestOversizedModelRejectedBeforeBuilding(t *testing.T) {
 			e := newEnv(t)
 			start := time.Now()
 			code, out, errs := e.run(context.Background(), "-config", smoke, "-set", tc.set, "-no-report", "-quiet")
-			if took := time.Since(start); took > 5*time.Second {
-				t.Errorf("took %v", took)
+			// A hang guard, not a speed target: without the size check the runner allocated until the
+			// machine ran out of memory.
+			if took := time.Since(start); took > 60*time.Second {
+				t.Errorf("took %v; the size check should refuse before building", took)
 			}
 			if code != ExitFailed || !strings.Contains(errs, tc.want) || strings.Contains(out+errs, "goroutine ") {
 				t.Fatalf("exit %d; want %d with %q and no stack\nstdout:\n%s\nstderr:\n%s", code, ExitFailed, tc.want, out, errs)
