@@ -275,10 +275,12 @@ func TestStartHeartbeat(t *testing.T) {
 	// Once the run has ended the loop stops and reports why.
 	r2 := mustStart(t, s, info("e", "t2"))
 	r2.Finish(ctx, Failed, "x")
-	stop = r2.StartHeartbeat(ctx, time.Millisecond)
+	// stop cancels the loop, so a stop that comes before the loop's first tick (a loaded machine can
+	// delay it past any sleep) reports nothing: start a fresh loop for each attempt.
 	deadline = time.Now().Add(10 * time.Second)
 	var err error
 	for err == nil && time.Now().Before(deadline) {
+		stop = r2.StartHeartbeat(ctx, time.Millisecond)
 		time.Sleep(5 * time.Millisecond)
 		err = stop()
 	}
