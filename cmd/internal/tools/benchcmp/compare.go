@@ -34,8 +34,9 @@ type config struct {
 	channelsLast bool
 	pkg          string
 	coreType     string
-	mode         string // "train" (BenchmarkTrainStep) or "infer" (BenchmarkForward)
-	isa          string // "native", or "avx2": both sides held to AVX2 (ours: INCEPTIONLAB_SGEMM_KERNEL, torch: ONEDNN_MAX_CPU_ISA)
+	mode         string   // "train" (BenchmarkTrainStep) or "infer" (BenchmarkForward)
+	isa          string   // "native", or "avx2": both sides held to AVX2 (ours: INCEPTIONLAB_SGEMM_KERNEL, torch: ONEDNN_MAX_CPU_ISA)
+	torch        []string // PyTorch configurations: stock, tuned, tuned-cl
 }
 
 // benchName is our benchmark for the mode.
@@ -158,10 +159,7 @@ func compare(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if cfg.isa == "avx2" {
 		torchEnv = []string{"ONEDNN_MAX_CPU_ISA=AVX2"}
 	}
-	torchCfgs := []torchConfig{{name: "torch stock", env: torchEnv}, {name: "torch tuned", env: append(slices.Clone(torchEnv), torchTuning...)}}
-	if cfg.channelsLast {
-		torchCfgs = append(torchCfgs, torchConfig{name: "torch tuned+CL", env: append(slices.Clone(torchEnv), torchTuning...), channelsLast: true})
-	}
+	torchCfgs := cfg.torchConfigs(torchEnv)
 	res := results{peak: map[int]float64{}, runs: map[string]map[string][]sample{}, torchVersion: torchVersion, cpu: cpuModel()}
 	for round := 1; round <= cfg.rounds; round++ {
 		peak, err := runPeak(ctx, bin, pkgDir, cfg.peakKernel())
@@ -242,6 +240,21 @@ func runPeak(ctx context.Context, bin, dir, kernel string) (float64, error) {
 		return 0, fmt.Errorf("no GFLOP/s for BenchmarkFMAPeak/%s in its output (does this CPU have %s?):\n%s", kernel, kernel, out)
 	}
 	return v, nil
+}
+
+// torchConfigs are the PyTorch configurations of -torch (stock, tuned, tuned+CL with -channels-last), each
+// with env added to its environment.
+func (c config) torchConfigs(env []string) []torchConfig {
+	all := map[string]torchConfig{
+		"stock":    {name: "torch stock", env: env},
+		"tuned":    {name: "torch tuned", env: append(slices.Clone(env), torchTuning...)},
+		"tuned-cl": {name: "torch tuned+CL", env: append(slices.Clone(env), torchTuning...), channelsLast: true},
+	}
+	var out []torchConfig
+	for _, n := range c.torch {
+		out = append(out, all[n])
+	}
+	return out
 }
 
 // torchConfig is one way of running the PyTorch reference.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -88,6 +89,7 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"-mode", "eval"}, `-mode must be train or infer, got "eval"`},
 		{[]string{"-isa", "sse"}, `-isa must be native or avx2, got "sse"`},
+		{[]string{"-torch", "stock,mkl"}, `-torch: "mkl" is not one of stock, tuned, tuned-cl`},
 	} {
 		if _, err := parseFlags(tc.args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("parseFlags(%q) error %v, want it to contain %q", tc.args, err, tc.err)
@@ -100,6 +102,16 @@ func TestParseFlags(t *testing.T) {
 	}
 	if cfg.benchName() != "BenchmarkTrainStep" || cfg.peakKernel() != "avx512" {
 		t.Fatalf("train/native: bench %s, peak %s", cfg.benchName(), cfg.peakKernel())
+	}
+	if got := fmt.Sprint(cfg.torch); got != "[stock tuned]" {
+		t.Fatalf("default -torch = %s", got)
+	}
+	cfg, err = parseFlags([]string{"-torch", "stock,tuned-cl", "-channels-last"}, io.Discard)
+	if got := fmt.Sprint(cfg.torch); err != nil || got != "[stock tuned-cl]" {
+		t.Fatalf("-torch stock,tuned-cl -channels-last = %s, %v", got, err)
+	}
+	if tc := cfg.torchConfigs([]string{"X=1"}); len(tc) != 2 || tc[1].name != "torch tuned+CL" || !tc[1].channelsLast || len(tc[1].env) != 4 || tc[0].env[0] != "X=1" {
+		t.Fatalf("torchConfigs = %+v", tc)
 	}
 	cfg, err = parseFlags([]string{"-mode", "infer", "-isa", "avx2"}, io.Discard)
 	if err != nil || cfg.benchName() != "BenchmarkForward" || cfg.peakKernel() != "avx2" {

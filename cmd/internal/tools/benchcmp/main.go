@@ -29,6 +29,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -60,7 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("benchcmp", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg config
-	var shapes, modes string
+	var shapes, modes, torchList string
 	fs.StringVar(&shapes, "shapes", "224x16,64x64,32x128", "comma-separated SIZExBATCH shapes of BenchmarkTrainStep")
 	fs.IntVar(&cfg.rounds, "rounds", 2, "alternating rounds per shape")
 	fs.StringVar(&modes, "blas", "auto,gonum", "comma-separated INCEPTIONLAB_BLAS modes to measure (auto, openblas, gonum; openblas-avx512 is openblas with -coretype auto's environment, gonum-avx2 the pure-Go path held to its AVX2 kernel)")
@@ -69,7 +70,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.torchSteps, "torch-steps", 8, "timed PyTorch steps (after 2 warm-up steps)")
 	fs.StringVar(&cfg.torchDir, "torch-dir", "", "folder holding bench_torch.py (default: $INCEPTIONLAB_BENCH, else ../shared/bench next to the repository)")
 	fs.StringVar(&cfg.python, "python", "/usr/bin/python3", "Python interpreter with torch installed")
-	fs.BoolVar(&cfg.channelsLast, "channels-last", false, "also run PyTorch malloc-tuned with channels_last")
+	fs.BoolVar(&cfg.channelsLast, "channels-last", false, "also run PyTorch malloc-tuned with channels_last (adds tuned-cl to -torch)")
+	fs.StringVar(&torchList, "torch", "stock,tuned", "comma-separated PyTorch configurations: stock, tuned (glibc malloc-tuned), tuned-cl (tuned + channels_last)")
 	fs.StringVar(&cfg.pkg, "pkg", "./model/", "package holding BenchmarkTrainStep, BenchmarkForward and BenchmarkFMAPeak")
 	fs.StringVar(&cfg.mode, "mode", "train", "train (BenchmarkTrainStep vs bench_torch.py --mode train) or infer (BenchmarkForward vs --mode infer)")
 	fs.StringVar(&cfg.isa, "isa", "native", "native, or avx2: hold both sides to AVX2 (ours INCEPTIONLAB_SGEMM_KERNEL=avx2, PyTorch ONEDNN_MAX_CPU_ISA=AVX2), what a CPU without AVX-512 gets")
@@ -94,6 +96,19 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.coreType == "" {
 		return config{}, fmt.Errorf("-coretype must be inherit, auto or an OpenBLAS core name, got an empty string")
+	}
+	for _, t := range strings.Split(torchList, ",") {
+		switch t = strings.TrimSpace(t); t {
+		case "stock", "tuned", "tuned-cl":
+			if !slices.Contains(cfg.torch, t) {
+				cfg.torch = append(cfg.torch, t)
+			}
+		default:
+			return config{}, fmt.Errorf("-torch: %q is not one of stock, tuned, tuned-cl", t)
+		}
+	}
+	if cfg.channelsLast && !slices.Contains(cfg.torch, "tuned-cl") {
+		cfg.torch = append(cfg.torch, "tuned-cl")
 	}
 	if cfg.mode != "train" && cfg.mode != "infer" {
 		return config{}, fmt.Errorf("-mode must be train or infer, got %q", cfg.mode)
