@@ -3,10 +3,7 @@ package optim
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"gorgonia.org/tensor"
 
@@ -46,33 +43,14 @@ func (a *Adam) Update(lr float64, params []*tensor.Dense, grads [][]float32) {
 	t := float64(a.T)
 	lrT := float32(lr * math.Sqrt(1-math.Pow(a.Beta2, t)) / (1 - math.Pow(a.Beta1, t)))
 	b1, b2, eps := float32(a.Beta1), float32(a.Beta2), float32(a.Eps)
-	type chunk struct{ i, lo, hi int }
-	const size = 1 << 15
-	var chunks []chunk
+	sizes := make([]int, len(params))
 	for i, p := range params {
-		n := p.Shape().TotalSize()
-		for lo := 0; lo < n; lo += size {
-			chunks = append(chunks, chunk{i, lo, min(lo+size, n)})
-		}
+		sizes[i] = p.Shape().TotalSize()
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(chunks)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(chunks) {
-					return
-				}
-				c := chunks[k]
-				w := params[c.i].Data().([]float32)[c.lo:c.hi]
-				adamStep(w, grads[c.i][c.lo:c.hi], a.M[c.i][c.lo:c.hi], a.V[c.i][c.lo:c.hi], b1, b2, eps, lrT)
-			}
-		}()
-	}
-	wg.Wait()
+	Parallel(Chunks(sizes), func(c Chunk) {
+		w := params[c.I].Data().([]float32)[c.Lo:c.Hi]
+		adamStep(w, grads[c.I][c.Lo:c.Hi], a.M[c.I][c.Lo:c.Hi], a.V[c.I][c.Lo:c.Hi], b1, b2, eps, lrT)
+	})
 }
 
 // adamStep applies the update to one run of parameters w with gradients g and moments m, v (all the same
