@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"inceptionlab/internal/fault"
+	"inceptionlab/internal/numfmt"
 )
 
 // Limits on a config file, checked before anything decodes it, so a hostile or mistaken input (an alias
@@ -51,7 +52,7 @@ func readConfigFile(path string) ([]byte, error) {
 }
 
 func tooBig(file string, size int64) *Error {
-	return &Error{File: file, Msg: fmt.Sprintf("is %s; config files are limited to %s", sizeText(size), sizeText(MaxConfigBytes)), Err: ErrSyntax}
+	return &Error{File: file, Msg: fmt.Sprintf("is %s; config files are limited to %s", numfmt.Bytes(size), numfmt.Bytes(MaxConfigBytes)), Err: ErrSyntax}
 }
 
 func describeMode(m os.FileMode) string {
@@ -68,18 +69,6 @@ func describeMode(m os.FileMode) string {
 		return "a socket"
 	}
 	return "mode " + m.String()
-}
-
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // checkBounds counts the document's nodes and mapping keys with every alias expanded (memoised per

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"inceptionlab/internal/numfmt"
 	"inceptionlab/model/arch"
 )
 
@@ -35,7 +36,7 @@ func CheckSize(spec arch.Spec, batch int) error {
 	params := plan.TotalParams(true)
 	if params > MaxParams {
 		return fmt.Errorf("runner: the network has %s parameters (width %g, %dx%d input), more than the limit of %s; lower model.width or data.image_size",
-			group(params), spec.Width, spec.ImageSize, spec.ImageSize, group(MaxParams))
+			numfmt.Commas(params), spec.Width, spec.ImageSize, spec.ImageSize, numfmt.Commas(MaxParams))
 	}
 	var acts int64
 	for _, l := range plan.Layers {
@@ -45,8 +46,8 @@ func CheckSize(spec arch.Spec, batch int) error {
 	avail, ok := availableMemory()
 	if ok && need > avail {
 		return fmt.Errorf("runner: the trial needs about %s of memory (%s parameters with gradients and Adam state: %s; activations of a batch of %d: %s) but this machine has %s available (MemAvailable in %s); lower model.width, data.image_size or train.batch_size",
-			bytesText(need), group(params), bytesText(params*bytesPerParam), batch, bytesText(acts*int64(max(batch, 1))*bytesPerActivation),
-			bytesText(avail), MemInfo)
+			numfmt.Bytes(need), numfmt.Commas(params), numfmt.Bytes(params*bytesPerParam), batch, numfmt.Bytes(acts*int64(max(batch, 1))*bytesPerActivation),
+			numfmt.Bytes(avail), MemInfo)
 	}
 	return nil
 }
@@ -70,31 +71,4 @@ func availableMemory() (int64, bool) {
 		}
 	}
 	return 0, false
-}
-
-// group formats n with thousands separators.
-func group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// bytesText formats a byte count in binary units.
-func bytesText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

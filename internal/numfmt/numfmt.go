@@ -33,6 +33,23 @@ func Commas(n int64) string {
 	return b.String()
 }
 
+// Bytes writes a byte count in binary units: 900 -> "900 bytes", 262144 -> "256 KiB", 3355443 ->
+// "3.2 MiB", 1<<30 -> "1.0 GiB", 1<<43 -> "8.0 TiB".
+func Bytes(n int64) string {
+	if n < 1<<10 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	if n < 1<<20 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	div, exp := int64(1<<20), 0
+	for m := n >> 20; m >= 1<<10 && exp < 4; m >>= 10 {
+		div <<= 10
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "MGTPE"[exp])
+}
+
 // Count abbreviates a count: 950 -> "950", 9999 -> "9,999", 50688 -> "50.7 k", 6797700 -> "6.80 M",
 // 1.5e9 -> "1.50 G". NaN gives Dash.
 func Count(x float64) string {
