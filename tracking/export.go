@@ -57,12 +57,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format string, f Filter
 	for _, k := range keys {
 		header = append(header, ParamColumnPrefix+k)
 	}
-	var out rowWriter
-	if format == FormatCSV {
-		out = newCSVRows(w, header)
-	} else {
-		out = newJSONRows(w, header)
-	}
+	out := newRowWriter(w, format, header)
 	for _, r := range runs {
 		epochs, err := s.Epochs(ctx, r.ID)
 		if err != nil {
@@ -125,6 +120,14 @@ type csvRows struct {
 	w      *csv.Writer
 	header []string
 	wrote  bool
+}
+
+// newRowWriter returns the writer of rows in format (FormatCSV, else JSON lines) under header.
+func newRowWriter(w io.Writer, format string, header []string) rowWriter {
+	if format == FormatCSV {
+		return newCSVRows(w, header)
+	}
+	return newJSONRows(w, header)
 }
 
 func newCSVRows(w io.Writer, header []string) *csvRows {

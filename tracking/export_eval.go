@@ -43,12 +43,7 @@ func (s *Store) ExportEvaluation(ctx context.Context, w io.Writer, format, what 
 	if err != nil {
 		return err
 	}
-	var out rowWriter
-	if format == FormatCSV {
-		out = newCSVRows(w, header)
-	} else {
-		out = newJSONRows(w, header)
-	}
+	out := newRowWriter(w, format, header)
 	for _, r := range runs {
 		classes, err := s.Classes(ctx, r.ID)
 		if err != nil {
