@@ -214,6 +214,7 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 		}
 	}
 	info.Params[tracking.DerivedThreads] = strconv.Itoa(runtime.GOMAXPROCS(0))
+	info.Params[tracking.DerivedThreadFree] = strconv.FormatBool(ThreadIndependent())
 	for k, v := range opts.Build {
 		info.Params[tracking.DerivedBuildPrefix+k] = v
 	}

@@ -14,6 +14,9 @@ const (
 	DerivedValImages       = "derived.val_images"
 	DerivedSplitHash       = "derived.split_hash"
 	DerivedThreads         = "derived.threads"
-	DerivedBuildPrefix     = "derived.build."            // + a build fact: go, blas, cpus, commit
-	DerivedBLAS            = DerivedBuildPrefix + "blas" // the matrix-multiply implementation
+	// DerivedThreadFree is "true" when the run's numbers do not depend on its thread count (the
+	// built-in SGEMM of builds from 2026-12-02 on), "false" or absent otherwise.
+	DerivedThreadFree  = "derived.thread_independent"
+	DerivedBuildPrefix = "derived.build."            // + a build fact: go, blas, cpus, commit
+	DerivedBLAS        = DerivedBuildPrefix + "blas" // the matrix-multiply implementation
 )

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -377,4 +378,42 @@ func writeSweepConfig(t *testing.T, sweep string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestThreadCountDoesNotChangeResults trains the smoke trial at 64x64 (so that the per-sample kernels of
+// the large first maps run too) on one and on three threads: every epoch's numbers and the last
+// checkpoint must be the same bits, and both runs record that they are thread-independent.
+func TestThreadCountDoesNotChangeResults(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	train := func(threads string) (*env, []tracking.Epoch) {
+		e := newEnv(t)
+		code, out, errs := e.run(context.Background(), "-config", smoke, "-threads", threads, "-set", "data.image_size=64",
+			"-set", "train.epochs=2", "-set", "data.augment.hflip=true", "-set", "data.augment.crop_pad=4")
+		if code != 0 {
+			t.Fatalf("-threads %s: exit %d\n%s\n%s", threads, code, out, errs)
+		}
+		r := e.runs("smoke")[0]
+		if r.Threads != map[string]int{"1": 1, "3": 3}[threads] || r.Params[tracking.DerivedThreadFree] != "true" {
+			t.Errorf("-threads %s: run records threads %d, %s=%q", threads, r.Threads, tracking.DerivedThreadFree, r.Params[tracking.DerivedThreadFree])
+		}
+		return e, e.epochs(r.ID)
+	}
+	e1, one := train("1")
+	e3, three := train("3")
+	if len(one) != 2 || len(three) != 2 {
+		t.Fatalf("epochs: %d and %d, want 2", len(one), len(three))
+	}
+	for i := range one {
+		a, b := one[i], three[i]
+		a.Seconds, b.Seconds, a.ImagesPerSec, b.ImagesPerSec = 0, 0, 0, 0
+		if !sameEpoch(a, b) {
+			t.Errorf("epoch %d: -threads 1\n%+v\n-threads 3\n%+v", a.Epoch, a, b)
+		}
+	}
+	a, b := lastCheckpoint(t, e1.out()), lastCheckpoint(t, e3.out())
+	for name, ta := range a {
+		if !slices.Equal(ta, b[name]) {
+			t.Errorf("tensor %s of last.safetensors differs between -threads 1 and 3", name)
+		}
+	}
 }

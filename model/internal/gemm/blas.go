@@ -120,6 +120,11 @@ func gonumBLAS(name string) *blasBackend {
 // OpenBLAS is not in use, why), for run records and the start-up banner.
 func BLASName() string { return activeBLAS().name }
 
+// ThreadIndependent reports whether float32 products give the same bits on any number of cores: true
+// for the pure-Go kernel, whose parallel GEMM makes every element of C with the same kernel calls
+// whatever the number of workers (sgemmPackedPar). OpenBLAS and gonum make no such promise.
+func ThreadIndependent() bool { return activeBLAS().sgemmPar != nil }
+
 // avx512Core reports whether an OpenBLAS core name is one of its AVX-512 kernel families.
 func avx512Core(core string) bool {
 	switch strings.ToLower(core) {

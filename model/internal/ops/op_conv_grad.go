@@ -202,9 +202,9 @@ func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) 
 }
 
 // convBackwardFilter computes dw = sum_n dZ_n col_n^T. Per-sample kernels accumulate into one buffer per
-// worker, summed in worker order at the end; batched kernels (small maps, see convChunkCols) run one GEMM
-// per chunk with the cores splitting dw's rows. Both orders are fixed for a given GOMAXPROCS, so results
-// are deterministic. cached, when not nil, holds the forward pass's column matrices (see outSlot.cols);
+// block of samples (filterGradShards), summed in block order at the end; batched kernels (small maps, see convChunkCols) run one GEMM
+// per chunk with the cores splitting dw's rows. Neither order depends on the number of cores, so results
+// are the same on any. cached, when not nil, holds the forward pass's column matrices (see outSlot.cols);
 // chunked says dz is in chunk layout (see convBackwardData).
 func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, chunked bool, cached []T) {
 	ckk, p := g.ckk(), g.p()
@@ -230,23 +230,30 @@ func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, chunked boo
 		}
 		return
 	}
-	workers := workersFor(g.n)
-	acc := make([]*[]T, workers)
+	// One accumulator per fixed block of samples (filterGradShards of them, not one per worker), summed
+	// in block order: the result is the same whatever the number of cores.
+	shards := min(g.n, filterGradShards)
+	acc := make([]*[]T, shards)
 	for i := range acc {
 		acc[i] = getScratch[T](g.o * ckk)
 		clear(*acc[i])
 	}
-	parallelSamples(g.n, workers, func(wk, n int) {
-		xn := x[n*g.inSize() : (n+1)*g.inSize()]
-		dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
-		col := xn
+	parallelSamples(shards, workersFor(shards), func(_, sh int) {
+		var buf *[]T
 		if !g.direct() {
-			buf := getScratch[T](ckk * p)
+			buf = getScratch[T](ckk * p)
 			defer putScratch(buf)
-			col = *buf
-			im2col(g, xn, col)
 		}
-		gemm(false, true, g.o, ckk, p, 1, dzn, p, col, p, 1, *acc[wk], ckk)
+		for n := sh * g.n / shards; n < (sh+1)*g.n/shards; n++ {
+			xn := x[n*g.inSize() : (n+1)*g.inSize()]
+			dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
+			col := xn
+			if buf != nil {
+				col = *buf
+				im2col(g, xn, col)
+			}
+			gemm(false, true, g.o, ckk, p, 1, dzn, p, col, p, 1, *acc[sh], ckk)
+		}
 	})
 	copy(dw, *acc[0])
 	for _, a := range acc[1:] {
@@ -258,6 +265,12 @@ func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, chunked boo
 		putScratch(a)
 	}
 }
+
+// filterGradShards is how many blocks of samples the per-sample filter gradient sums separately (then
+// adds in block order). It is fixed, rather than the number of workers, so that training gives the
+// same bits on any number of cores (TestTrainStepIndependentOfThreads); up to that many cores share
+// the work. Each block costs one O x C*K*K buffer (at most 0.5 MB in the paper's network).
+const filterGradShards = 8
 
 // chunkOf returns the O x (ns*P) dz matrix of the chunk of samples [n0, n0+ns): in place when dz is in
 // chunk layout, else gathered from NCHW into buf.
