@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"inceptionlab/data"
 	"inceptionlab/model"
@@ -60,6 +62,9 @@ func NewVerifiedPredictor(checkpoint string, v Verify) (*Predictor, error) {
 	// Checkpoints from before data.resize existed were trained on plain bilinear resizing.
 	p.resize = data.ResizeBilinear
 	if r, ok := meta[MetaResize]; ok {
+		if !slices.Contains(data.ResizeModes, r) {
+			return nil, fmt.Errorf("runner: %s: bad %q metadata %q: want one of %s", checkpoint, MetaResize, r, strings.Join(data.ResizeModes, ", "))
+		}
 		p.resize = r
 	}
 	if len(p.classes) != net.Spec().NumClasses {
