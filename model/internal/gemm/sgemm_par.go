@@ -11,6 +11,12 @@ import "sync"
 // cost as much as the split saved. Every element of C gets the same sequence of kernel calls whatever
 // the number of workers, so the result does not depend on it (TestSgemmPackedParMatchesSerial).
 func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmPackedParA(uk, workers, tA, tB, m, n, k, alpha, a, lda, nil, b, ldb, beta, c, ldc)
+}
+
+// sgemmPackedParA is sgemmPackedPar with op(A) already packed in pre (PackA's layout: per sgemmKC
+// slice of k, all of A's panels) when pre is not nil; a is then not read.
+func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	nr := uk.nr
 	if k == 0 || alpha == 0 || m == 0 || n == 0 {
 		scaleRows(m, n, beta, c, ldc)
@@ -24,10 +30,14 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 	workers = max(1, min(workers, max(bPanels, aPanels)))
 	kcMax := min(k, sgemmKC)
 	bBuf := getScratch[float32](kcMax * bPanels * nr)
-	aBuf := getScratch[float32](kcMax * aPanels * sgemmMR)
 	defer putScratch(bBuf)
-	defer putScratch(aBuf)
-	bp, ap := *bBuf, *aBuf
+	bp := *bBuf
+	var ap []float32
+	if pre == nil {
+		aBuf := getScratch[float32](kcMax * aPanels * sgemmMR)
+		defer putScratch(aBuf)
+		ap = *aBuf
+	}
 	// The tiles of C are split by B panels when there are enough of them (each worker then packs the B
 	// panels it uses), else by A panels (the workers share every B panel).
 	byB := bPanels >= 2*workers || bPanels >= aPanels
@@ -35,11 +45,14 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 	// (and its goroutines' captures) is made once per call, not once per slice.
 	var p0, kc int
 	var acc bool
-	tasks := bPanels + aPanels
+	tasks := bPanels // the packing tasks: B panels, then A panels unless A comes packed
+	if pre == nil {
+		tasks += aPanels
+	}
 	pack := func(w int) {
 		if byB { // each worker packs its own B panels in tiles, just before using them
 			al, ah := w*aPanels/workers, (w+1)*aPanels/workers
-			if al < ah {
+			if al < ah && pre == nil {
 				i0, i1 := al*sgemmMR, min(ah*sgemmMR, m)
 				packA(tA, a, lda, i0, i1-i0, p0, kc, alpha, ap[i0*kc:])
 			}
@@ -49,7 +62,7 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 		if bl, bh := min(lo, bPanels), min(hi, bPanels); bl < bh {
 			packB(tB, b, ldb, p0, kc, n, nr, bl, bh, bp)
 		}
-		if al, ah := max(lo, bPanels)-bPanels, max(hi, bPanels)-bPanels; al < ah {
+		if al, ah := max(lo, bPanels)-bPanels, max(hi, bPanels)-bPanels; al < ah && pre == nil {
 			i0, i1 := al*sgemmMR, min(ah*sgemmMR, m)
 			packA(tA, a, lda, i0, i1-i0, p0, kc, alpha, ap[i0*kc:])
 		}
@@ -87,7 +100,12 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 		// With beta == 0 the first slice overwrites C (which is never read, so NaNs in it vanish, as
 		// BLAS specifies); every other slice adds to it.
 		acc = beta != 0 || p0 > 0
-		each(pack)
+		if pre != nil {
+			ap = pre[p0*aPanels*sgemmMR:]
+		}
+		if pre == nil || !byB { // with A packed and B split, each worker packs its B panels in tiles
+			each(pack)
+		}
 		each(tiles)
 	}
 }

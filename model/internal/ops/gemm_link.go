@@ -14,6 +14,15 @@ func gemmPar[T opFloat](workers int, transA, transB bool, m, n, k int, alpha T, 
 	kern.GemmPar(workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// packA packs alpha*op(A) once for several products (see kern.PackA); release it with Release.
+func packA[T opFloat](transA bool, m, k int, alpha T, a []T, lda int) *kern.PackedA[T] {
+	return kern.PackA(transA, m, k, alpha, a, lda)
+}
+
+func gemmPacked[T opFloat](pa *kern.PackedA[T], workers int, transB bool, n int, b []T, ldb int, beta T, c []T, ldc int) {
+	kern.GemmPacked(pa, workers, transB, n, b, ldb, beta, c, ldc)
+}
+
 func getScratch[T opFloat](n int) *[]T { return kern.GetScratch[T](n) }
 
 func putScratch[T opFloat](s *[]T) { kern.PutScratch(s) }

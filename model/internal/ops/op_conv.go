@@ -271,6 +271,8 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols [
 		convForwardChunked(g, x, w, b, y, relu, s, cols)
 		return
 	}
+	wp := packA(false, g.o, ckk, 1, w, ckk) // the filters, packed once for every sample
+	defer wp.Release()
 	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
 		xn := x[n*g.inSize() : (n+1)*g.inSize()]
 		yn := y[n*g.outSize() : (n+1)*g.outSize()]
@@ -281,7 +283,7 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols [
 			col = *buf
 			im2col(g, xn, col)
 		}
-		gemm(false, false, g.o, p, ckk, 1, w, ckk, col, p, 0, yn, p)
+		gemmPacked(wp, 1, false, p, col, p, 0, yn, p)
 		for o := 0; o < g.o; o++ {
 			row := yn[o*p : (o+1)*p]
 			biasAct(row, row, b[o], relu)
@@ -297,6 +299,8 @@ func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int,
 	defer putScratch(colBuf)
 	defer putScratch(outBuf)
 	col, out := *colBuf, *outBuf
+	wp := packA(false, g.o, ckk, 1, w, ckk) // the filters, packed once for every chunk
+	defer wp.Release()
 	for n0 := 0; n0 < g.n; n0 += s {
 		ns := min(s, g.n-n0)
 		cols := ns * p
@@ -304,7 +308,7 @@ func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int,
 			col = cache[n0*ckk*p : (n0+ns)*ckk*p]
 		}
 		im2colChunk(g, x, n0, ns, col)
-		gemmPar(workersFor(g.o*cols), false, false, g.o, cols, ckk, 1, w, ckk, col, cols, 0, out, cols)
+		gemmPacked(wp, workersFor(g.o*cols), false, cols, col, cols, 0, out, cols)
 		parallelSamples(ns, workersFor(ns), func(_, j int) {
 			yn := y[(n0+j)*g.outSize() : (n0+j+1)*g.outSize()]
 			for o := 0; o < g.o; o++ {

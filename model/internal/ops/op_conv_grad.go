@@ -95,25 +95,29 @@ func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int, chunked bool)
 		defer putScratch(dzBuf)
 		defer putScratch(colBuf)
 		dcol := *colBuf
+		wp := packA(true, ckk, g.o, 1, w, ckk) // W^T, packed once for every chunk
+		defer wp.Release()
 		for n0 := 0; n0 < g.n; n0 += s {
 			ns := min(s, g.n-n0)
 			cols := ns * p
 			dzc := chunkOf(g, dz, *dzBuf, n0, ns, chunked)
-			gemmPar(workersFor(ckk*cols), true, false, ckk, cols, g.o, 1, w, ckk, dzc, cols, 0, dcol, cols)
+			gemmPacked(wp, workersFor(ckk*cols), false, cols, dzc, cols, 0, dcol, cols)
 			col2imChunk(g, dcol, n0, ns, dx)
 		}
 		return
 	}
+	wp := packA(true, ckk, g.o, 1, w, ckk) // W^T, packed once for every sample
+	defer wp.Release()
 	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
 		dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
 		dxn := dx[n*g.inSize() : (n+1)*g.inSize()]
 		if g.direct() {
-			gemm(true, false, ckk, p, g.o, 1, w, ckk, dzn, p, 0, dxn, p)
+			gemmPacked(wp, 1, false, p, dzn, p, 0, dxn, p)
 			return
 		}
 		buf := getScratch[T](ckk * p)
 		defer putScratch(buf)
-		gemm(true, false, ckk, p, g.o, 1, w, ckk, dzn, p, 0, *buf, p)
+		gemmPacked(wp, 1, false, p, dzn, p, 0, *buf, p)
 		col2im(g, *buf, dxn)
 	})
 }
