@@ -31,11 +31,20 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 }
 
-// BenchmarkTrainStepConfig measures the shape of configs/googlenet_aux.yaml (32x32 gray, width 0.5, batch 64, 10 classes).
+// BenchmarkTrainStepConfig measures the shapes of configs/googlenet_aux.yaml (32x32 gray, width 0.5,
+// batch 64, 10 classes; the sub-benchmark "main") and of the measured full Fashion-MNIST recipe
+// (configs/fashion_mnist_paper.yaml: 48x48 gray, width 0.5, batch 128; "fashion").
 func BenchmarkTrainStepConfig(b *testing.B) {
-	s := arch.DefaultSpec(10)
-	s.InChannels, s.ImageSize, s.Width = 1, 32, 0.5
-	benchTrain(b, s, 64)
+	for _, c := range []struct {
+		name        string
+		size, batch int
+	}{{"main", 32, 64}, {"fashion", 48, 128}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := arch.DefaultSpec(10)
+			s.InChannels, s.ImageSize, s.Width = 1, c.size, 0.5
+			benchTrain(b, s, c.batch)
+		})
+	}
 }
 
 func benchTrain(b *testing.B, s arch.Spec, batch int) {

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -98,4 +99,61 @@ func TestAvgPoolErrors(t *testing.T) {
 	if _, err := adaptiveAvgPool2d(x, 0, 4); err == nil || !strings.Contains(err.Error(), "output size must be >= 1") {
 		t.Errorf("adaptive to 0x4: got %v", err)
 	}
+}
+
+// TestAvgPoolFlatTablesBitIdentical checks the flat-table kernels against the per-window loop nest
+// they replaced, bit for bit in float32 (the same sums in the same order), forward and backward.
+func TestAvgPoolFlatTablesBitIdentical(t *testing.T) {
+	for _, ac := range avgCases {
+		t.Run(ac.name, func(t *testing.T) {
+			op := avgPoolOp{adaptive: ac.adaptive, k: ac.k, stride: ac.stride, oh: ac.oh, ow: ac.ow}
+			tb, err := op.tables([]int{ac.n, ac.c, ac.h, ac.w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hw, ohw := ac.h*ac.w, tb.oh()*tb.ow()
+			x, dy := noisy32(11, ac.n*ac.c*hw), noisy32(12, ac.n*ac.c*ohw)
+			y, dx := make([]float32, len(dy)), make([]float32, len(x))
+			avgPoolForward(tb, x, y)
+			avgPoolBackward(tb, dy, dx)
+			wantY, wantDx := make([]float32, len(dy)), make([]float32, len(x))
+			for p := 0; p < ac.n*ac.c; p++ {
+				plane, out, grad, back := x[p*hw:(p+1)*hw], wantY[p*ohw:(p+1)*ohw], dy[p*ohw:(p+1)*ohw], wantDx[p*hw:(p+1)*hw]
+				for i := range tb.r0 {
+					for j := range tb.c0 {
+						var s float32
+						area := float32((tb.r1[i] - tb.r0[i]) * (tb.c1[j] - tb.c0[j]))
+						g := grad[i*tb.ow()+j] / area
+						for r := tb.r0[i]; r < tb.r1[i]; r++ {
+							for c := tb.c0[j]; c < tb.c1[j]; c++ {
+								s += plane[r*ac.w+c]
+								back[r*ac.w+c] += g
+							}
+						}
+						out[i*tb.ow()+j] = s / area
+					}
+				}
+			}
+			for i := range y {
+				if y[i] != wantY[i] {
+					t.Fatalf("y[%d] = %v, loop nest %v", i, y[i], wantY[i])
+				}
+			}
+			for i := range dx {
+				if dx[i] != wantDx[i] {
+					t.Fatalf("dx[%d] = %v, loop nest %v", i, dx[i], wantDx[i])
+				}
+			}
+		})
+	}
+}
+
+// noisy32 returns n float32 values with fractional parts, so that sums round.
+func noisy32(seed uint64, n int) []float32 {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(r.NormFloat64())
+	}
+	return out
 }
