@@ -138,3 +138,56 @@ func TestColBudgetTake(t *testing.T) {
 		t.Errorf("budget of 100: take(60), take(41), take(40) left %d", b.left)
 	}
 }
+
+// TestCol2imChunkBitIdentical checks col2imChunk's gather (tapSources) against the scatter into a
+// cleared padded plane it replaced, bit for bit in float32, for odd and even maps, kernels 3, 5 and 7,
+// strides 1 and 2, asymmetric padding, partial chunks and maps smaller than the kernel.
+func TestCol2imChunkBitIdentical(t *testing.T) {
+	for _, c := range []struct {
+		h, w, k, stride int
+		pad             [4]int
+	}{
+		{3, 3, 3, 1, [4]int{1, 1, 1, 1}}, {6, 6, 3, 1, [4]int{1, 1, 1, 1}}, {6, 6, 5, 1, [4]int{2, 2, 2, 2}},
+		{2, 2, 5, 1, [4]int{2, 2, 2, 2}}, {1, 1, 3, 1, [4]int{1, 1, 1, 1}}, {12, 12, 7, 2, [4]int{3, 3, 3, 3}},
+		{7, 5, 3, 2, [4]int{0, 1, 1, 0}}, {4, 4, 3, 1, [4]int{0, 2, 2, 0}},
+	} {
+		t.Run(fmt.Sprintf("%dx%d_k%d_s%d_pad%v", c.h, c.w, c.k, c.stride, c.pad), func(t *testing.T) {
+			const n, ch = 5, 3
+			g, err := newConvGeom(conv2dOp{}, []int{n, ch, c.h, c.w}, 2, ch, c.k, c.stride, c.pad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, kk := g.p(), g.k*g.k
+			for _, ns := range []int{1, 3} {
+				n0 := n - ns
+				ld := ns * p
+				dcol := noisy32(uint64(ns), ch*kk*ld)
+				got := noisy32(99, n*g.inSize()) // every value of the chunk's samples is overwritten
+				want := append([]float32(nil), got...)
+				col2imChunk(g, dcol, n0, ns, got)
+				tbl, wp := tapTable(g), g.padW()
+				pad := make([]float32, g.padSize())
+				for cc := 0; cc < ch; cc++ {
+					for j := 0; j < ns; j++ {
+						clear(pad)
+						for tap := 0; tap < kk; tap++ {
+							row := dcol[(cc*kk+tap)*ld+j*p:][:p]
+							for i, s := range tbl[tap*p : (tap+1)*p] {
+								pad[s] += row[i]
+							}
+						}
+						plane := want[(n0+j)*g.inSize()+cc*g.h*g.w:][:g.h*g.w]
+						for r := 0; r < g.h; r++ {
+							copy(plane[r*g.w:(r+1)*g.w], pad[(r+g.pt)*wp+g.pl:][:g.w])
+						}
+					}
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("chunk of %d: dx[%d] = %v, scatter %v", ns, i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
