@@ -87,7 +87,8 @@
 //	train.batch_size            > 0, default 32
 //	train.epochs                > 0, default 10
 //	train.early_stop.patience   epochs without a lower validation loss before stopping, 0 (default) = off
-//	train.threads               0 (default) = all cores
+//	train.threads               0 (default) = all cores; with the built-in matrix multiply the numbers
+//	                            do not depend on it (runs record derived.thread_independent)
 //	sweep.grid                  key path -> list of values (cartesian product, file order)
 //	sweep.variants              list of named override sets
 //	sweep.seeds                 1..100: repeat every trial with that many seeds (see Sweeps)
