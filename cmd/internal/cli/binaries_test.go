@@ -22,11 +22,11 @@ func TestBinariesBehaveAlike(t *testing.T) {
 	bin := t.TempDir()
 	build := exec.Command("go", "build", "-o", bin+string(filepath.Separator),
 		"inceptionlab/cmd/runner", "inceptionlab/cmd/runs", "inceptionlab/cmd/report", "inceptionlab/cmd/params", "inceptionlab/cmd/predict",
-		"inceptionlab/cmd/internal/tools/mkembed")
+		"inceptionlab/cmd/internal/tools/mkembed", "inceptionlab/cmd/internal/tools/benchcmp")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	commands := [][]string{{"runner"}, {"report"}, {"params"}, {"predict"}, {"mkembed"}, {"runs"},
+	commands := [][]string{{"runner"}, {"report"}, {"params"}, {"predict"}, {"mkembed"}, {"benchcmp"}, {"runs"},
 		{"runs", "list"}, {"runs", "show"}, {"runs", "diff"}, {"runs", "export"}, {"runs", "tag"}, {"runs", "delete"}, {"runs", "merge"}}
 	for _, cmd := range commands {
 		name := strings.Join(cmd, " ")

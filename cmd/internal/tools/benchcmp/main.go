@@ -32,6 +32,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"inceptionlab/cmd/internal/cli"
 )
 
 func main() {
@@ -41,61 +43,90 @@ func main() {
 	os.Exit(code)
 }
 
+// synopsis is the usage line -h prints above the flags.
+const synopsis = `benchcmp [-shapes 224x16,64x64,32x128] [-rounds 2] [-blas auto,gonum] [-mode train|infer]
+       [-isa native|avx2] [-channels-last] [-benchtime 5x] [-torch-steps 8] [-torch-dir DIR]
+       [-torch stock,tuned,tuned-cl] [-tags TAGS] [-coretype inherit|auto|NAME]
+
+Runs our BenchmarkTrainStep (or BenchmarkForward) and the PyTorch reference side by side, alternating,
+and prints the ratios with the CPU model, the measured FMA peak and our BLAS.`
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseFlags(args, stderr)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		fmt.Fprintln(stderr, "benchcmp:", err)
-		return 2
+	fs, cfg := newFlags()
+	if code, ok := cli.Parse(fs, args, stdout, stderr); !ok {
+		return code
 	}
-	if err := compare(ctx, cfg, stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "benchcmp:", err)
-		return 1
+	if err := cfg.finish(fs); err != nil {
+		return cli.UsageError(stderr, "benchcmp", err)
+	}
+	if err := compare(ctx, *cfg.config, stdout, stderr); err != nil {
+		return cli.Fail(stderr, "benchcmp", 1, err)
 	}
 	return 0
 }
 
+// flagValues holds the flags' raw values until finish checks them into the config.
+type flagValues struct {
+	*config
+	shapes, modes, torchList string
+}
+
+// parseFlags parses args into a config (for tests; run goes through cli.Parse).
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	fs := flag.NewFlagSet("benchcmp", flag.ContinueOnError)
+	fs, v := newFlags()
 	fs.SetOutput(stderr)
-	var cfg config
-	var shapes, modes, torchList string
-	fs.StringVar(&shapes, "shapes", "224x16,64x64,32x128", "comma-separated SIZExBATCH shapes of BenchmarkTrainStep")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if err := v.finish(fs); err != nil {
+		return config{}, err
+	}
+	return *v.config, nil
+}
+
+func newFlags() (*flag.FlagSet, *flagValues) {
+	fs := cli.NewFlagSet("benchcmp", synopsis)
+	cfg := &config{}
+	v := &flagValues{config: cfg}
+	shapes, modes, torchList := &v.shapes, &v.modes, &v.torchList
+	fs.StringVar(shapes, "shapes", "224x16,64x64,32x128", "comma-separated SIZExBATCH shapes of BenchmarkTrainStep")
 	fs.IntVar(&cfg.rounds, "rounds", 2, "alternating rounds per shape")
-	fs.StringVar(&modes, "blas", "auto,gonum", "comma-separated INCEPTIONLAB_BLAS modes to measure (auto, openblas, gonum; openblas-avx512 is openblas with -coretype auto's environment, gonum-avx2 the pure-Go path held to its AVX2 kernel)")
+	fs.StringVar(modes, "blas", "auto,gonum", "comma-separated INCEPTIONLAB_BLAS modes to measure (auto, openblas, gonum; openblas-avx512 is openblas with -coretype auto's environment, gonum-avx2 the pure-Go path held to its AVX2 kernel)")
 	fs.StringVar(&cfg.tags, "tags", "", "build tags for the model test binary")
 	fs.StringVar(&cfg.benchtime, "benchtime", "5x", "go test -benchtime for our steps")
 	fs.IntVar(&cfg.torchSteps, "torch-steps", 8, "timed PyTorch steps (after 2 warm-up steps)")
 	fs.StringVar(&cfg.torchDir, "torch-dir", "", "folder holding bench_torch.py (default: $INCEPTIONLAB_BENCH, else ../shared/bench next to the repository)")
 	fs.StringVar(&cfg.python, "python", "/usr/bin/python3", "Python interpreter with torch installed")
 	fs.BoolVar(&cfg.channelsLast, "channels-last", false, "also run PyTorch malloc-tuned with channels_last (adds tuned-cl to -torch)")
-	fs.StringVar(&torchList, "torch", "stock,tuned", "comma-separated PyTorch configurations: stock, tuned (glibc malloc-tuned), tuned-cl (tuned + channels_last)")
+	fs.StringVar(torchList, "torch", "stock,tuned", "comma-separated PyTorch configurations: stock, tuned (glibc malloc-tuned), tuned-cl (tuned + channels_last)")
 	fs.StringVar(&cfg.pkg, "pkg", "./model/", "package holding BenchmarkTrainStep, BenchmarkForward and BenchmarkFMAPeak")
 	fs.StringVar(&cfg.mode, "mode", "train", "train (BenchmarkTrainStep vs bench_torch.py --mode train) or infer (BenchmarkForward vs --mode infer)")
 	fs.StringVar(&cfg.isa, "isa", "native", "native, or avx2: hold both sides to AVX2 (ours INCEPTIONLAB_SGEMM_KERNEL=avx2, PyTorch ONEDNN_MAX_CPU_ISA=AVX2), what a CPU without AVX-512 gets")
 	fs.StringVar(&cfg.coreType, "coretype", "inherit", "OPENBLAS_CORETYPE for our runs: inherit (the environment's), auto (unset, with INCEPTIONLAB_OPENBLAS_AVX512=1: SkylakeX kernels on AVX-512 CPUs) or a core name")
-	if err := fs.Parse(args); err != nil {
-		return config{}, err
-	}
+	return fs, v
+}
+
+// finish checks the parsed flags and fills the config from them.
+func (v *flagValues) finish(fs *flag.FlagSet) error {
+	cfg := v.config
+	shapes, modes, torchList := v.shapes, v.modes, v.torchList
 	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	var err error
 	if cfg.shapes, err = parseShapes(shapes); err != nil {
-		return config{}, err
+		return err
 	}
 	for _, m := range strings.Split(modes, ",") {
 		switch m = strings.TrimSpace(m); m {
 		case "auto", "openblas", "gonum", "openblas-avx512", "gonum-avx2":
 			cfg.blasModes = append(cfg.blasModes, m)
 		default:
-			return config{}, fmt.Errorf("-blas: %q is not one of auto, openblas, gonum, openblas-avx512, gonum-avx2", m)
+			return fmt.Errorf("-blas: %q is not one of auto, openblas, gonum, openblas-avx512, gonum-avx2", m)
 		}
 	}
 	if cfg.coreType == "" {
-		return config{}, fmt.Errorf("-coretype must be inherit, auto or an OpenBLAS core name, got an empty string")
+		return fmt.Errorf("-coretype must be inherit, auto or an OpenBLAS core name, got an empty string")
 	}
 	for _, t := range strings.Split(torchList, ",") {
 		switch t = strings.TrimSpace(t); t {
@@ -104,23 +135,23 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 				cfg.torch = append(cfg.torch, t)
 			}
 		default:
-			return config{}, fmt.Errorf("-torch: %q is not one of stock, tuned, tuned-cl", t)
+			return fmt.Errorf("-torch: %q is not one of stock, tuned, tuned-cl", t)
 		}
 	}
 	if cfg.channelsLast && !slices.Contains(cfg.torch, "tuned-cl") {
 		cfg.torch = append(cfg.torch, "tuned-cl")
 	}
 	if cfg.mode != "train" && cfg.mode != "infer" {
-		return config{}, fmt.Errorf("-mode must be train or infer, got %q", cfg.mode)
+		return fmt.Errorf("-mode must be train or infer, got %q", cfg.mode)
 	}
 	if cfg.isa != "native" && cfg.isa != "avx2" {
-		return config{}, fmt.Errorf("-isa must be native or avx2, got %q", cfg.isa)
+		return fmt.Errorf("-isa must be native or avx2, got %q", cfg.isa)
 	}
 	if cfg.rounds < 1 {
-		return config{}, fmt.Errorf("-rounds must be >= 1, got %d", cfg.rounds)
+		return fmt.Errorf("-rounds must be >= 1, got %d", cfg.rounds)
 	}
 	if cfg.torchSteps < 1 {
-		return config{}, fmt.Errorf("-torch-steps must be >= 1, got %d", cfg.torchSteps)
+		return fmt.Errorf("-torch-steps must be >= 1, got %d", cfg.torchSteps)
 	}
-	return cfg, nil
+	return nil
 }
