@@ -34,6 +34,8 @@ type blasBackend struct {
 	name  string
 	core  string // OpenBLAS: the kernel family it picked (openblas_get_corename), e.g. "Haswell"
 	sgemm func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	// kernel, when not nil, is the micro-kernel of the pure-Go float32 GEMM (PackA packs for it).
+	kernel *sgemmMicro
 	// sgemmPar, when not nil, is sgemm on up to workers goroutines (gemmPar uses it instead of splitting C).
 	sgemmPar func(workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 	dgemm    func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
@@ -86,6 +88,7 @@ func pureGoBLAS(why string) *blasBackend {
 		return gonumBLAS("gonum pure-Go BLAS " + why)
 	}
 	b := gonumBLAS("pure-Go " + uk.name + " SGEMM kernel, gonum for float64 " + why)
+	b.kernel = &uk
 	b.sgemm = func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, bm []float32, ldb int, beta float32, c []float32, ldc int) {
 		checkGemm(tA, tB, m, n, k, len(a), lda, len(bm), ldb, len(c), ldc)
 		sgemmPacked(uk, tA, tB, m, n, k, alpha, a, lda, bm, ldb, beta, c, ldc)
@@ -123,7 +126,7 @@ func BLASName() string { return activeBLAS().name }
 // ThreadIndependent reports whether float32 products give the same bits on any number of cores: true
 // for the pure-Go kernel, whose parallel GEMM makes every element of C with the same kernel calls
 // whatever the number of workers (sgemmPackedPar). OpenBLAS and gonum make no such promise.
-func ThreadIndependent() bool { return activeBLAS().sgemmPar != nil }
+func ThreadIndependent() bool { return activeBLAS().kernel != nil }
 
 // avx512Core reports whether an OpenBLAS core name is one of its AVX-512 kernel families.
 func avx512Core(core string) bool {

@@ -21,12 +21,12 @@ type PackedA[T Float] struct {
 func PackA[T Float](tA bool, m, k int, alpha T, a []T, lda int) *PackedA[T] {
 	pa := &PackedA[T]{tA: tA, m: m, k: k, alpha: alpha, a: a, lda: lda}
 	a32, ok := any(a).([]float32)
-	uk, has := bestSgemmKernel()
-	if !ok || !has || activeBLAS().sgemmPar == nil || m == 0 || k == 0 || alpha == 0 {
+	uk := activeBLAS().kernel
+	if !ok || uk == nil || m == 0 || k == 0 || alpha == 0 {
 		return pa
 	}
 	checkGemm(tA, false, m, 1, k, len(a), lda, k, 1, m, 1)
-	pa.uk = uk
+	pa.uk = *uk
 	aPanels := (m + sgemmMR - 1) / sgemmMR
 	pa.buf = getScratch[float32](aPanels * sgemmMR * k)
 	for p0 := 0; p0 < k; p0 += sgemmKC {

@@ -52,7 +52,7 @@ func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	pack := func(w int) {
 		if byB { // each worker packs its own B panels in tiles, just before using them
 			al, ah := w*aPanels/workers, (w+1)*aPanels/workers
-			if al < ah && pre == nil {
+			if al < ah {
 				i0, i1 := al*sgemmMR, min(ah*sgemmMR, m)
 				packA(tA, a, lda, i0, i1-i0, p0, kc, alpha, ap[i0*kc:])
 			}
@@ -62,7 +62,7 @@ func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 		if bl, bh := min(lo, bPanels), min(hi, bPanels); bl < bh {
 			packB(tB, b, ldb, p0, kc, n, nr, bl, bh, bp)
 		}
-		if al, ah := max(lo, bPanels)-bPanels, max(hi, bPanels)-bPanels; al < ah && pre == nil {
+		if al, ah := max(lo, bPanels)-bPanels, max(hi, bPanels)-bPanels; al < ah { // none when A comes packed
 			i0, i1 := al*sgemmMR, min(ah*sgemmMR, m)
 			packA(tA, a, lda, i0, i1-i0, p0, kc, alpha, ap[i0*kc:])
 		}
@@ -103,7 +103,8 @@ func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 		if pre != nil {
 			ap = pre[p0*aPanels*sgemmMR:]
 		}
-		if pre == nil || !byB { // with A packed and B split, each worker packs its B panels in tiles
+		if pre == nil || !byB { // with A packed and B split, each worker packs its B panels in tiles (and
+			// pack, which would only pack A, is not run)
 			each(pack)
 		}
 		each(tiles)

@@ -206,10 +206,10 @@ func (op convFilterGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) 
 }
 
 // convBackwardFilter computes dw = sum_n dZ_n col_n^T. Per-sample kernels accumulate into one buffer per
-// block of samples (filterGradShards), summed in block order at the end; batched kernels (small maps, see convChunkCols) run one GEMM
-// per chunk with the cores splitting dw's rows. Neither order depends on the number of cores, so results
-// are the same on any. cached, when not nil, holds the forward pass's column matrices (see outSlot.cols);
-// chunked says dz is in chunk layout (see convBackwardData).
+// block of samples (filterGradShards), summed in block order at the end; batched kernels (small maps,
+// see convChunkCols) run one GEMM per chunk with the cores splitting dw's rows. Neither order depends
+// on the number of cores, so results are the same on any. cached, when not nil, holds the forward
+// pass's column matrices (see outSlot.cols); chunked says dz is in chunk layout (see convBackwardData).
 func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, chunked bool, cached []T) {
 	ckk, p := g.ckk(), g.p()
 	if s > 1 {

@@ -181,12 +181,18 @@ func (op avgPoolOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	return y, nil
 }
 
+// areas returns t's window sizes in the element type, the divisors of the kernels.
+func areas[T opFloat](t avgTables) []T {
+	out := make([]T, len(t.area))
+	for o, a := range t.area {
+		out[o] = T(a)
+	}
+	return out
+}
+
 func avgPoolForward[T opFloat](t avgTables, x, y []T) {
 	hw, ohw := t.h*t.w, t.oh()*t.ow()
-	area := make([]T, ohw)
-	for o, a := range t.area {
-		area[o] = T(a)
-	}
+	area := areas[T](t)
 	parallelRange(t.n*t.c, hw, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			plane, out := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
@@ -283,10 +289,7 @@ func (op avgPoolGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 
 func avgPoolBackward[T opFloat](t avgTables, dy, dx []T) {
 	hw, ohw := t.h*t.w, t.oh()*t.ow()
-	area := make([]T, ohw)
-	for o, a := range t.area {
-		area[o] = T(a)
-	}
+	area := areas[T](t)
 	parallelRange(t.n*t.c, hw, func(lo, hi int) {
 		clear(dx[lo*hw : hi*hw])
 		for p := lo; p < hi; p++ {
