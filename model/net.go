@@ -1,10 +1,12 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -29,11 +31,8 @@ type Net struct {
 	ema    [][]float32 // moving average of values (nil = off)
 	seed   uint64
 
-	train map[int]*graph
-	eval  map[int]*graph
-
-	dropSrc *rand.PCG // dropout randomness, reseeded from (seed, step) before every training step
-	dropRNG *rand.Rand
+	train map[int][]*graph // by batch size: the instances, one per concurrently running part of that size
+	eval  map[int][]*graph
 }
 
 // graph is one compiled gorgonia graph for a fixed batch size.
@@ -47,6 +46,8 @@ type graph struct {
 	params []*G.Node     // ParamInfos order
 	vm     G.VM
 	slots  []*ops.OutSlot // outputs the graph's ops keep across runs (see ownedOutputs)
+
+	dropSrc *rand.PCG // dropout randomness, reseeded from (seed, step, part) before every training step
 }
 
 // StepResult reports one training step.
@@ -81,9 +82,7 @@ func newNet(plan *arch.Plan, params []safetensors.Tensor, seed uint64) (*Net, er
 		byName[t.Name] = t
 	}
 	n := &Net{plan: plan, infos: plan.ParamInfos(), seed: seed,
-		train: map[int]*graph{}, eval: map[int]*graph{}}
-	n.dropSrc = rand.NewPCG(seed, 0)
-	n.dropRNG = rand.New(n.dropSrc)
+		train: map[int][]*graph{}, eval: map[int][]*graph{}}
 	for _, pi := range n.infos {
 		data := slices.Clone(byName[pi.Name].Data)
 		n.values = append(n.values, tensor.New(tensor.WithShape(pi.Shape...), tensor.WithBacking(data)))
@@ -129,7 +128,7 @@ func (n *Net) Step() int64 { return n.opt.steps() }
 // GraphParamCount compiles the training graph for batch 1 (if needed) and counts the elements of its
 // parameter nodes: the number that must equal Plan.TotalParams(true).
 func (n *Net) GraphParamCount() (int64, error) {
-	g, err := n.graph(1, true)
+	g, err := n.graph(1, true, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -140,60 +139,219 @@ func (n *Net) GraphParamCount() (int64, error) {
 	return total, nil
 }
 
+// splitMin is the smallest batch that a step splits into parts (see splitBatch). Tests lower or raise it to
+// compare a split batch with the whole one; nothing else changes it.
+var splitMin = 32
+
+// splitBatch returns the sizes of the parts a batch of n images is computed in: two halves from splitMin
+// images on, else the whole batch. The parts run concurrently on separate graphs, each op of each part
+// still spread over all cores. A single graph leaves a core idle in every op too small or too serial to
+// split (most of a step at small feature maps); two graphs in flight fill those gaps. The split depends
+// on the batch size only, never on the number of cores, so results do not depend on the thread count.
+func splitBatch(n int) []int {
+	if n < splitMin {
+		return []int{n}
+	}
+	return []int{n / 2, n - n/2}
+}
+
+// partsOf returns the compiled graphs and the batch sizes of the parts of a batch of n images.
+func (n *Net) partsOf(batch int, train bool) ([]*graph, []int, error) {
+	if batch < 1 {
+		return nil, nil, fmt.Errorf("model: batch size must be >= 1, got %d", batch)
+	}
+	sizes := splitBatch(batch)
+	gs := make([]*graph, len(sizes))
+	seen := map[int]int{}
+	for i, sz := range sizes {
+		g, err := n.graph(sz, train, seen[sz])
+		if err != nil {
+			return nil, nil, err
+		}
+		seen[sz]++
+		gs[i] = g
+	}
+	return gs, sizes, nil
+}
+
+// runParts runs every graph's machine, the first in the calling goroutine and the others concurrently,
+// and returns the first error in part order.
+func runParts(gs []*graph) error {
+	errs := make([]error, len(gs))
+	var wg sync.WaitGroup
+	for i := 1; i < len(gs); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = gs[i].vm.RunAll()
+		}()
+	}
+	errs[0] = gs[0].vm.RunAll()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // TrainStep runs forward and backward on one batch (x in NCHW order, len(labels) images) and applies one
 // optimizer step with learning rate lr (Adam unless Configure chose another), then updates the weight
-// average when there is one.
+// average when there is one. A batch of splitMin images or more is computed as two halves at once (see
+// splitBatch); the loss and gradient are then the halves' weighted by their share of the batch, which is
+// what one graph would compute, up to float32 rounding.
 func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, error) {
 	batch := len(labels)
-	g, err := n.graph(batch, true)
+	per := n.plan.Layers[0].Out.Size()
+	if err := n.checkInput(x, batch); err != nil {
+		return StepResult{}, err
+	}
+	gs, sizes, err := n.partsOf(batch, true)
 	if err != nil {
 		return StepResult{}, err
 	}
-	if err := g.load(n.plan, x, labels); err != nil {
-		return StepResult{}, err
+	off := 0
+	for i, g := range gs {
+		if err := g.load(n.plan, x[off*per:(off+sizes[i])*per], labels[off:off+sizes[i]]); err != nil {
+			if i > 0 {
+				err = offsetLabelErr(err, off)
+			}
+			return StepResult{}, err
+		}
+		// Dropout masks depend only on (seed, step, part): a resumed run draws the same masks as an
+		// uninterrupted one.
+		g.dropSrc.Seed(n.seed+uint64(i)*0x9e3779b97f4a7c15, uint64(n.opt.steps()+1))
+		off += sizes[i]
 	}
-	// Dropout masks depend only on (seed, step): a resumed run draws the same masks as an uninterrupted one.
-	n.dropSrc.Seed(n.seed, uint64(n.opt.steps()+1))
-	defer g.vm.Reset()
-	if err := g.vm.RunAll(); err != nil {
+	defer func() {
+		for _, g := range gs {
+			g.vm.Reset()
+		}
+	}()
+	if err := runParts(gs); err != nil {
 		return StepResult{}, fmt.Errorf("model: training step: %w", err)
 	}
-	res := StepResult{BatchCount: batch, Loss: scalar(g.loss.Value()), MainLoss: scalar(g.losses[0].Value())}
-	for _, l := range g.losses[1:] {
-		res.AuxLosses = append(res.AuxLosses, scalar(l.Value()))
+	res := StepResult{BatchCount: batch}
+	share := make([]float64, len(gs))
+	off = 0
+	for i, g := range gs {
+		share[i] = float64(sizes[i]) / float64(batch)
+		res.Loss += share[i] * scalar(g.loss.Value())
+		res.MainLoss += share[i] * scalar(g.losses[0].Value())
+		for j, l := range g.losses[1:] {
+			if i == 0 {
+				res.AuxLosses = append(res.AuxLosses, 0)
+			}
+			res.AuxLosses[j] += share[i] * scalar(l.Value())
+		}
+		c1, c5 := TopK(g.logits.Value().Data().([]float32), labels[off:off+sizes[i]], n.plan.Spec.NumClasses)
+		res.Correct, res.Correct5 = res.Correct+c1, res.Correct5+c5
+		off += sizes[i]
+	}
+	if len(gs) == 1 { // exactly the single graph's values, not a product with 1.0
+		res.Loss, res.MainLoss = scalar(gs[0].loss.Value()), scalar(gs[0].losses[0].Value())
+		for j, l := range gs[0].losses[1:] {
+			res.AuxLosses[j] = scalar(l.Value())
+		}
 	}
 	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
 		return res, fmt.Errorf("model: training step %d: loss is %v (diverged; try a lower train.lr)", n.opt.steps()+1, res.Loss)
 	}
-	res.Correct, res.Correct5 = TopK(g.logits.Value().Data().([]float32), labels, n.plan.Spec.NumClasses)
-	grads := make([][]float32, len(g.params))
-	for i, p := range g.params {
-		gv, err := p.Grad()
-		if err != nil {
-			return res, fmt.Errorf("model: no gradient for %s: %w", n.infos[i].Name, err)
+	grads := make([][][]float32, len(gs))
+	for k, g := range gs {
+		grads[k] = make([][]float32, len(g.params))
+		for i, p := range g.params {
+			gv, err := p.Grad()
+			if err != nil {
+				return res, fmt.Errorf("model: no gradient for %s: %w", n.infos[i].Name, err)
+			}
+			grads[k][i] = gv.Data().([]float32)
 		}
-		grads[i] = gv.Data().([]float32)
 	}
-	n.opt.update(lr, n.values, grads)
+	if len(gs) > 1 {
+		combineGrads(grads, share)
+	}
+	n.opt.update(lr, n.values, grads[0])
 	n.updateEMA(n.opt.steps())
 	return res, nil
 }
 
+// combineGrads overwrites the first part's gradients with the weighted sum of all parts' (weights share,
+// summed in part order), on all cores; the first part's buffers are recomputed by its next run.
+func combineGrads(grads [][][]float32, share []float64) {
+	sizes := make([]int, len(grads[0]))
+	for i, g := range grads[0] {
+		sizes[i] = len(g)
+	}
+	w := make([]float32, len(share))
+	for k, s := range share {
+		w[k] = float32(s)
+	}
+	optim.Parallel(optim.Chunks(sizes), func(c optim.Chunk) {
+		dst := grads[0][c.I][c.Lo:c.Hi]
+		for j := range dst {
+			dst[j] *= w[0]
+		}
+		for k := 1; k < len(grads); k++ {
+			src := grads[k][c.I][c.Lo:c.Hi]
+			src = src[:len(dst)]
+			for j, v := range src {
+				dst[j] += w[k] * v
+			}
+		}
+	})
+}
+
+// checkInput checks that x holds batch images of the input shape.
+func (n *Net) checkInput(x []float32, batch int) error {
+	in := n.plan.Layers[0].Out
+	if batch >= 1 && len(x) != batch*in.Size() {
+		return fmt.Errorf("model: batch of %d images %dx%dx%d needs %d values, got %d", batch, in.C, in.H, in.W, batch*in.Size(), len(x))
+	}
+	return nil
+}
+
+// offsetLabelErr renumbers the image in a later part's label error to its index in the whole batch.
+func offsetLabelErr(err error, off int) error {
+	var le *labelError
+	if errors.As(err, &le) {
+		return &labelError{label: le.label, image: le.image + off, classes: le.classes}
+	}
+	return err
+}
+
 // Forward runs inference (main head only, no dropout) on batch images of x (NCHW) and returns the logits,
-// batch x NumClasses.
+// batch x NumClasses. Like TrainStep, a batch of splitMin images or more runs as two concurrent halves.
 func (n *Net) Forward(x []float32, batch int) ([]float32, error) {
-	g, err := n.graph(batch, false)
+	per := n.plan.Layers[0].Out.Size()
+	if err := n.checkInput(x, batch); err != nil {
+		return nil, err
+	}
+	gs, sizes, err := n.partsOf(batch, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := g.load(n.plan, x, nil); err != nil {
-		return nil, err
+	off := 0
+	for i, g := range gs {
+		if err := g.load(n.plan, x[off*per:(off+sizes[i])*per], nil); err != nil {
+			return nil, err
+		}
+		off += sizes[i]
 	}
-	defer g.vm.Reset()
-	if err := g.vm.RunAll(); err != nil {
+	defer func() {
+		for _, g := range gs {
+			g.vm.Reset()
+		}
+	}()
+	if err := runParts(gs); err != nil {
 		return nil, fmt.Errorf("model: forward: %w", err)
 	}
-	return slices.Clone(g.logits.Value().Data().([]float32)), nil
+	out := make([]float32, 0, batch*n.plan.Spec.NumClasses)
+	for _, g := range gs {
+		out = append(out, g.logits.Value().Data().([]float32)...)
+	}
+	return out, nil
 }
 
 // TopK counts top-1 and top-5 hits of logits (rows of k classes) against labels. Ties count against the
@@ -241,7 +399,7 @@ func (g *graph) load(plan *arch.Plan, x []float32, labels []int) error {
 		y := g.yT.Data().([]float32)
 		for i, l := range labels {
 			if l < 0 || l >= plan.Spec.NumClasses {
-				return fmt.Errorf("model: label %d of image %d is outside [0, %d)", l, i, plan.Spec.NumClasses)
+				return &labelError{label: l, image: i, classes: plan.Spec.NumClasses}
 			}
 			y[i] = float32(l)
 		}
@@ -249,31 +407,42 @@ func (g *graph) load(plan *arch.Plan, x []float32, labels []int) error {
 	return nil
 }
 
-// graph returns the compiled training or inference graph for batch, building it on first use.
-func (n *Net) graph(batch int, train bool) (*graph, error) {
+// labelError is a label outside the classes.
+type labelError struct{ label, image, classes int }
+
+func (e *labelError) Error() string {
+	return fmt.Sprintf("model: label %d of image %d is outside [0, %d)", e.label, e.image, e.classes)
+}
+
+// graph returns instance inst (0, 1, ... for parts of the same size that run at once) of the compiled
+// training or inference graph for batch, building it on first use.
+func (n *Net) graph(batch int, train bool, inst int) (*graph, error) {
 	cache := n.eval
 	if train {
 		cache = n.train
 	}
-	if g, ok := cache[batch]; ok {
-		return g, nil
+	if inst < len(cache[batch]) {
+		return cache[batch][inst], nil
 	}
 	if batch < 1 {
 		return nil, fmt.Errorf("model: batch size must be >= 1, got %d", batch)
 	}
-	g, err := n.build(batch, train)
-	if err != nil {
-		return nil, err
+	for len(cache[batch]) <= inst {
+		g, err := n.build(batch, train)
+		if err != nil {
+			return nil, err
+		}
+		cache[batch] = append(cache[batch], g)
 	}
-	cache[batch] = g
-	return g, nil
+	return cache[batch][inst], nil
 }
 
 // build interprets the plan as a gorgonia graph. Every layer's output shape is checked against the plan,
 // naming the layer on mismatch.
 func (n *Net) build(batch int, train bool) (*graph, error) {
 	plan := n.plan
-	gr := &graph{g: G.NewGraph(), batch: batch}
+	gr := &graph{g: G.NewGraph(), batch: batch, dropSrc: rand.NewPCG(n.seed, 0)}
+	dropRNG := rand.New(gr.dropSrc)
 	in := plan.Layers[0].Out
 	gr.xT = tensor.New(tensor.WithShape(batch, in.C, in.H, in.W), tensor.Of(tensor.Float32))
 	x := G.NewTensor(gr.g, tensor.Float32, 4, G.WithShape(batch, in.C, in.H, in.W), G.WithName("input"), G.WithValue(gr.xT))
@@ -323,7 +492,7 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 			y, err = ops.ConcatChannels(ins...)
 		case arch.KindDropout:
 			if train {
-				y, err = ops.Dropout(ins[0], l.Rate, n.dropRNG)
+				y, err = ops.Dropout(ins[0], l.Rate, dropRNG)
 			} else {
 				y = ins[0]
 			}

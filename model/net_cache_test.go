@@ -28,7 +28,7 @@ func TestColumnCacheInNet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, train := range []bool{true, false} {
-		gr, err := n.graph(4, train)
+		gr, err := n.graph(4, train, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -55,7 +55,7 @@ func TestOwnedOutputsNeverLeak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := n.train[batch]
+		g := n.train[batch][0]
 		switch mode {
 		case "poisoned":
 			poisonSlots(t, g.slots)
@@ -72,7 +72,7 @@ func TestOwnedOutputsNeverLeak(t *testing.T) {
 			t.Fatal(err)
 		}
 		if mode == "poisoned" {
-			poisonSlots(t, n.eval[batch].slots)
+			poisonSlots(t, n.eval[batch][0].slots)
 		}
 		logits, err := n.Forward(x2, batch)
 		if err != nil {
@@ -145,7 +145,7 @@ func TestBuffersShared(t *testing.T) {
 		t.Fatal(err)
 	}
 	total, arrays := 0, map[*float32]int{}
-	for _, sl := range n.train[4].slots {
+	for _, sl := range n.train[4][0].slots {
 		if sl.Output() == nil {
 			continue
 		}
@@ -158,7 +158,7 @@ func TestBuffersShared(t *testing.T) {
 	for _, c := range arrays {
 		distinct += c
 	}
-	t.Logf("%d owned outputs: %d values if private, %d in %d shared arrays", len(n.train[4].slots), total, distinct, len(arrays))
+	t.Logf("%d owned outputs: %d values if private, %d in %d shared arrays", len(n.train[4][0].slots), total, distinct, len(arrays))
 	if distinct*10 > total*8 {
 		t.Errorf("shared arrays hold %d values, want < 80%% of the %d a private buffer per node needs", distinct, total)
 	}

@@ -240,10 +240,12 @@ func (n *Net) Configure(o TrainOptions) error {
 		opt.momentum, opt.nesterov, opt.wd = o.Momentum, o.Nesterov, o.WeightDecay
 	}
 	if o.LabelSmoothing != n.opts.LabelSmoothing {
-		for _, g := range n.train {
-			g.vm.Close()
+		for _, gs := range n.train {
+			for _, g := range gs {
+				g.vm.Close()
+			}
 		}
-		n.train = map[int]*graph{}
+		n.train = map[int][]*graph{}
 	}
 	switch {
 	case o.EMADecay == 0:
