@@ -141,7 +141,7 @@ func (n *Net) GraphParamCount() (int64, error) {
 
 // splitMin is the smallest batch that a step splits into parts (see splitBatch). Tests lower or raise it to
 // compare a split batch with the whole one; nothing else changes it.
-var splitMin = 32
+var splitMin = 16
 
 // splitBatch returns the sizes of the parts a batch of n images is computed in: two halves from splitMin
 // images on, else the whole batch. The parts run concurrently on separate graphs, each op of each part
@@ -198,7 +198,7 @@ func runParts(gs []*graph) error {
 
 // TrainStep runs forward and backward on one batch (x in NCHW order, len(labels) images) and applies one
 // optimizer step with learning rate lr (Adam unless Configure chose another), then updates the weight
-// average when there is one. A batch of splitMin images or more is computed as two halves at once (see
+// average when there is one. A batch of splitMin (16) images or more is computed as two halves at once (see
 // splitBatch); the loss and gradient are then the halves' weighted by their share of the batch, which is
 // what one graph would compute, up to float32 rounding.
 func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, error) {
