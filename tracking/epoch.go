@@ -34,8 +34,10 @@ type EMAVal struct {
 }
 
 // LogEpoch records one epoch in one transaction, bumps the heartbeat and
-// updates the run's best epoch (highest validation top-1; the earlier epoch
-// wins a tie). Epoch numbers are unique per run ([ErrDuplicateEpoch]).
+// updates the run's best epoch (highest validation top-1 of the weights the
+// run keeps: the moving average's when the epoch has one, as the runner's
+// best checkpoint does; the earlier epoch wins a tie). Epoch numbers are unique
+// per run ([ErrDuplicateEpoch]).
 func (r *Run) LogEpoch(ctx context.Context, e Epoch) error {
 	s := r.store
 	if err := s.writable(); err != nil {
@@ -72,10 +74,10 @@ func (r *Run) LogEpoch(ctx context.Context, e Epoch) error {
 			ema[0], ema[1], ema[2]); err != nil {
 			return err
 		}
-		if better(e, best) {
+		if top1, top5 := e.kept(); better(top1, best) {
 			_, err = tx.ExecContext(ctx, `UPDATE runs SET epochs = epochs + 1, heartbeat_ms = ?, best_epoch = ?,
 				best_val_top1 = ?, best_val_top5 = ? WHERE id = ?`,
-				now, e.Epoch, e.ValTop1, nullable(e.ValTop5), r.ID)
+				now, e.Epoch, top1, nullable(top5), r.ID)
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE runs SET epochs = epochs + 1, heartbeat_ms = ? WHERE id = ?`, now, r.ID)
 		}
@@ -87,13 +89,29 @@ func (r *Run) LogEpoch(ctx context.Context, e Epoch) error {
 	return s.wrap("log epoch of run "+r.ID, err)
 }
 
-// better reports whether e beats the current best validation top-1. NaN
+// kept returns the validation top-1 and top-5 of the weights a run keeps from
+// the epoch: the moving average's when the epoch validated one, else the raw
+// weights'.
+func (e Epoch) kept() (top1, top5 float64) {
+	if e.EMA != nil && !math.IsNaN(e.EMA.Top1) { // a NaN is stored as NULL: keptTop1SQL falls back too
+		return e.EMA.Top1, e.EMA.Top5
+	}
+	return e.ValTop1, e.ValTop5
+}
+
+// keptTop1SQL and keptTop5SQL are kept in SQL, for the epochs table.
+const (
+	keptTop1SQL = "COALESCE(ema_val_top1, val_top1)"
+	keptTop5SQL = "CASE WHEN ema_val_top1 IS NOT NULL THEN ema_val_top5 ELSE val_top5 END"
+)
+
+// better reports whether top1 beats the current best validation top-1. NaN
 // never wins.
-func better(e Epoch, best sql.NullFloat64) bool {
-	if math.IsNaN(e.ValTop1) {
+func better(top1 float64, best sql.NullFloat64) bool {
+	if math.IsNaN(top1) {
 		return false
 	}
-	return !best.Valid || e.ValTop1 > best.Float64
+	return !best.Valid || top1 > best.Float64
 }
 
 // Epochs returns every epoch of a run (id or unambiguous prefix) in order.

@@ -111,12 +111,12 @@ func (s *Store) Merge(ctx context.Context, shardPath string) (MergeStats, error)
 		// Epoch counts and best epochs follow the merged epochs.
 		_, err := tx.ExecContext(ctx, `UPDATE runs SET
 			epochs = (SELECT count(*) FROM epochs e WHERE e.run_id = runs.id),
-			best_epoch = (SELECT epoch FROM epochs e WHERE e.run_id = runs.id AND val_top1 IS NOT NULL
-				ORDER BY val_top1 DESC, epoch LIMIT 1),
-			best_val_top1 = (SELECT val_top1 FROM epochs e WHERE e.run_id = runs.id AND val_top1 IS NOT NULL
-				ORDER BY val_top1 DESC, epoch LIMIT 1),
-			best_val_top5 = (SELECT val_top5 FROM epochs e WHERE e.run_id = runs.id AND val_top1 IS NOT NULL
-				ORDER BY val_top1 DESC, epoch LIMIT 1)
+			best_epoch = (SELECT epoch FROM epochs e WHERE e.run_id = runs.id AND `+keptTop1SQL+` IS NOT NULL
+				ORDER BY `+keptTop1SQL+` DESC, epoch LIMIT 1),
+			best_val_top1 = (SELECT `+keptTop1SQL+` FROM epochs e WHERE e.run_id = runs.id AND `+keptTop1SQL+` IS NOT NULL
+				ORDER BY `+keptTop1SQL+` DESC, epoch LIMIT 1),
+			best_val_top5 = (SELECT `+keptTop5SQL+` FROM epochs e WHERE e.run_id = runs.id AND `+keptTop1SQL+` IS NOT NULL
+				ORDER BY `+keptTop1SQL+` DESC, epoch LIMIT 1)
 			WHERE id IN (SELECT DISTINCT run_id FROM epochs) AND epochs <> (SELECT count(*) FROM epochs e WHERE e.run_id = runs.id)`)
 		return err
 	})
