@@ -3,6 +3,8 @@ package ops
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -157,6 +159,68 @@ func TestMaxPoolArgmaxMatchesScan(t *testing.T) {
 						t.Fatalf("%+v plane %d output (%d,%d): argmax %d value %v, window scan gives %d (%v)", tc, p, i, j, idx[o], y[o], want, plane[want])
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestMaxPoolKeptArgmaxTypes runs a max pool whose forward pass keeps its argmaxes (as in a training
+// graph) and checks the gradient against the same op's with nothing kept (argmaxes recomputed from x):
+// bit for bit, for planes whose indices fit in uint16 (kept as uint16) and for a plane too large for
+// that (257x257 = 66,049 positions, kept as int32), in float32 and float64.
+func TestMaxPoolKeptArgmaxTypes(t *testing.T) {
+	for _, tc := range []struct {
+		n, c, h, w int
+		short      bool
+	}{{2, 3, 9, 9, true}, {1, 2, 256, 256, true}, {1, 1, 257, 257, false}} {
+		for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+			shape := []int{tc.n, tc.c, tc.h, tc.w}
+			pad := [4]int{0, 1, 0, 1}
+			var keptArgs kept
+			keeping := maxPoolOp{k: 3, stride: 2, pad: pad, owned: newOwned()}
+			keeping.slot.argmax = &keptArgs
+			plain := maxPoolOp{k: 3, stride: 2, pad: pad}
+			g, err := newMaxPoolGeom(plain, shape, 3, 2, pad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.shortArgmax() != tc.short {
+				t.Fatalf("%v: shortArgmax = %t, want %t", shape, g.shortArgmax(), tc.short)
+			}
+			rng := rand.New(rand.NewPCG(uint64(tc.h), 3))
+			x := tensor.New(tensor.WithShape(shape...), tensor.Of(dt))
+			dy := tensor.New(tensor.WithShape(tc.n, tc.c, g.oh, g.ow), tensor.Of(dt))
+			fill := func(d *tensor.Dense) {
+				switch s := d.Data().(type) {
+				case []float32:
+					for i := range s {
+						s[i] = float32(rng.IntN(5)) // ties
+					}
+				case []float64:
+					for i := range s {
+						s[i] = float64(rng.IntN(5))
+					}
+				}
+			}
+			fill(x)
+			fill(dy)
+			var dxs []G.Value
+			for _, op := range []maxPoolOp{keeping, plain} {
+				if _, err := op.run(nil, []G.Value{x}); err != nil {
+					t.Fatal(err)
+				}
+				dx, err := maxPoolGradOp{fwd: op}.run(nil, []G.Value{x, dy})
+				if err != nil {
+					t.Fatal(err)
+				}
+				dxs = append(dxs, dx)
+			}
+			_, isShort := keptArgs.buf.([]uint16)
+			if isShort != tc.short {
+				t.Errorf("%v %v: argmaxes kept as uint16: %t, want %t", shape, dt, isShort, tc.short)
+			}
+			if !reflect.DeepEqual(dxs[0].Data(), dxs[1].Data()) {
+				t.Errorf("%v %v: gradient with kept argmaxes differs from the recomputed one", shape, dt)
 			}
 		}
 	}
