@@ -48,6 +48,8 @@ type graph struct {
 	slots  []*ops.OutSlot // outputs the graph's ops keep across runs (see ownedOutputs)
 
 	dropSrc *rand.PCG // dropout randomness, reseeded from (seed, step, part) before every training step
+
+	cacheBytes int64 // the column-cache budget the graph was built with (training graphs)
 }
 
 // StepResult reports one training step.
@@ -164,7 +166,7 @@ func (n *Net) partsOf(batch int, train bool) ([]*graph, []int, error) {
 	gs := make([]*graph, len(sizes))
 	seen := map[int]int{}
 	for i, sz := range sizes {
-		g, err := n.graph(sz, train, seen[sz])
+		g, err := n.graphOf(sz, train, seen[sz], len(sizes))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -417,6 +419,13 @@ func (e *labelError) Error() string {
 // graph returns instance inst (0, 1, ... for parts of the same size that run at once) of the compiled
 // training or inference graph for batch, building it on first use.
 func (n *Net) graph(batch int, train bool, inst int) (*graph, error) {
+	return n.graphOf(batch, train, inst, 1)
+}
+
+// graphOf is graph for a graph that runs beside parts-1 others: when it is built, its column caches
+// get 1/parts of ops.ColCacheBudget, so that the parts together keep what one graph of the whole
+// batch would (the caches only save recomputation; results do not depend on them).
+func (n *Net) graphOf(batch int, train bool, inst, parts int) (*graph, error) {
 	cache := n.eval
 	if train {
 		cache = n.train
@@ -428,7 +437,7 @@ func (n *Net) graph(batch int, train bool, inst int) (*graph, error) {
 		return nil, fmt.Errorf("model: batch size must be >= 1, got %d", batch)
 	}
 	for len(cache[batch]) <= inst {
-		g, err := n.build(batch, train)
+		g, err := n.build(batch, train, ops.ColCacheBudget/int64(parts))
 		if err != nil {
 			return nil, err
 		}
@@ -439,7 +448,7 @@ func (n *Net) graph(batch int, train bool, inst int) (*graph, error) {
 
 // build interprets the plan as a gorgonia graph. Every layer's output shape is checked against the plan,
 // naming the layer on mismatch.
-func (n *Net) build(batch int, train bool) (*graph, error) {
+func (n *Net) build(batch int, train bool, cacheBytes int64) (*graph, error) {
 	plan := n.plan
 	gr := &graph{g: G.NewGraph(), batch: batch, dropSrc: rand.NewPCG(n.seed, 0)}
 	dropRNG := rand.New(gr.dropSrc)
@@ -464,7 +473,8 @@ func (n *Net) build(batch int, train bool) (*graph, error) {
 
 	var budget *ops.ColBudget // column caches: only a training graph has filter gradients to use them
 	if train {
-		budget = ops.NewColBudget()
+		budget = ops.NewColBudgetOf(cacheBytes)
+		gr.cacheBytes = cacheBytes
 	}
 	nodes := make([]*G.Node, len(plan.Layers))
 	for i, l := range plan.Layers {

@@ -49,3 +49,42 @@ func TestColumnCacheInNet(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitPartsShareCacheBudget: the two halves of a split batch run at once, so their column caches
+// share one graph's budget (half each) instead of doubling the memory a step may keep; after a step
+// each half's caches stay within its half.
+func TestSplitPartsShareCacheBudget(t *testing.T) {
+	s := arch.DefaultSpec(5)
+	s.ImageSize, s.Width = 32, 0.25
+	n, err := New(s, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	x, y := randomBatch(rng, 2*splitMin, s.InChannels, s.ImageSize, s.ImageSize, s.NumClasses)
+	if _, err := n.TrainStep(x, y, 1e-3); err != nil {
+		t.Fatal(err)
+	}
+	parts := n.train[splitMin]
+	if len(parts) != 2 {
+		t.Fatalf("a batch of %d built %d graphs of %d, want 2", 2*splitMin, len(parts), splitMin)
+	}
+	var total int64
+	for i, g := range parts {
+		st := ops.Kept(g.g.AllNodes())
+		if st.Cached == 0 || st.Bytes > g.cacheBytes {
+			t.Errorf("part %d: %d column caches of %d bytes, budget %d", i, st.Cached, st.Bytes, g.cacheBytes)
+		}
+		total += g.cacheBytes
+	}
+	if total != ops.ColCacheBudget {
+		t.Errorf("the parts' budgets add up to %d bytes, want one graph's %d", total, ops.ColCacheBudget)
+	}
+	whole, err := n.graph(4, true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.cacheBytes != ops.ColCacheBudget {
+		t.Errorf("an unsplit batch's graph has a budget of %d bytes, want %d", whole.cacheBytes, ops.ColCacheBudget)
+	}
+}

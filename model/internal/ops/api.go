@@ -53,8 +53,8 @@ func WeightedLoss(main *G.Node, aux []*G.Node, weight float64) (*G.Node, error) 
 // ColBudget bounds the bytes of convolution column caches of one graph.
 type ColBudget = colBudget
 
-// NewColBudget returns a budget of ColCacheBudget bytes.
-func NewColBudget() *ColBudget { return newColBudget() }
+// NewColBudgetOf returns a budget of bytes (graphs that run at once share ColCacheBudget this way).
+func NewColBudgetOf(bytes int64) *ColBudget { return &colBudget{left: bytes} }
 
 // ColCacheBudget is the byte budget of one graph's convolution column caches.
 const ColCacheBudget = colCacheBudget
