@@ -1,7 +1,6 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -159,9 +158,6 @@ func splitBatch(n int) []int {
 
 // partsOf returns the compiled graphs and the batch sizes of the parts of a batch of n images.
 func (n *Net) partsOf(batch int, train bool) ([]*graph, []int, error) {
-	if batch < 1 {
-		return nil, nil, fmt.Errorf("model: batch size must be >= 1, got %d", batch)
-	}
 	sizes := splitBatch(batch)
 	gs := make([]*graph, len(sizes))
 	seen := map[int]int{}
@@ -205,38 +201,17 @@ func runParts(gs []*graph) error {
 // what one graph would compute, up to float32 rounding.
 func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, error) {
 	batch := len(labels)
-	per := n.plan.Layers[0].Out.Size()
-	if err := n.checkInput(x, batch); err != nil {
-		return StepResult{}, err
-	}
-	gs, sizes, err := n.partsOf(batch, true)
+	gs, sizes, err := n.loadParts(x, labels, batch, true)
 	if err != nil {
 		return StepResult{}, err
 	}
-	off := 0
-	for i, g := range gs {
-		if err := g.load(n.plan, x[off*per:(off+sizes[i])*per], labels[off:off+sizes[i]]); err != nil {
-			if i > 0 {
-				err = offsetLabelErr(err, off)
-			}
-			return StepResult{}, err
-		}
-		// Dropout masks depend only on (seed, step, part): a resumed run draws the same masks as an
-		// uninterrupted one.
-		g.dropSrc.Seed(n.seed+uint64(i)*0x9e3779b97f4a7c15, uint64(n.opt.steps()+1))
-		off += sizes[i]
-	}
-	defer func() {
-		for _, g := range gs {
-			g.vm.Reset()
-		}
-	}()
+	defer resetParts(gs)
 	if err := runParts(gs); err != nil {
 		return StepResult{}, fmt.Errorf("model: training step: %w", err)
 	}
 	res := StepResult{BatchCount: batch}
 	share := make([]float64, len(gs))
-	off = 0
+	off := 0
 	for i, g := range gs {
 		share[i] = float64(sizes[i]) / float64(batch)
 		res.Loss += share[i] * scalar(g.loss.Value())
@@ -250,12 +225,6 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 		c1, c5 := TopK(g.logits.Value().Data().([]float32), labels[off:off+sizes[i]], n.plan.Spec.NumClasses)
 		res.Correct, res.Correct5 = res.Correct+c1, res.Correct5+c5
 		off += sizes[i]
-	}
-	if len(gs) == 1 { // exactly the single graph's values, not a product with 1.0
-		res.Loss, res.MainLoss = scalar(gs[0].loss.Value()), scalar(gs[0].losses[0].Value())
-		for j, l := range gs[0].losses[1:] {
-			res.AuxLosses[j] = scalar(l.Value())
-		}
 	}
 	if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
 		return res, fmt.Errorf("model: training step %d: loss is %v (diverged; try a lower train.lr)", n.opt.steps()+1, res.Loss)
@@ -305,47 +274,49 @@ func combineGrads(grads [][][]float32, share []float64) {
 	})
 }
 
-// checkInput checks that x holds batch images of the input shape.
-func (n *Net) checkInput(x []float32, batch int) error {
+// loadParts checks that x holds batch images of the input shape, and loads them (and, for training,
+// labels) into the graphs of the batch's parts (see splitBatch). A training part's dropout is seeded
+// from (seed, step, part), so a resumed run draws the same masks as an uninterrupted one.
+func (n *Net) loadParts(x []float32, labels []int, batch int, train bool) ([]*graph, []int, error) {
 	in := n.plan.Layers[0].Out
-	if batch >= 1 && len(x) != batch*in.Size() {
-		return fmt.Errorf("model: batch of %d images %dx%dx%d needs %d values, got %d", batch, in.C, in.H, in.W, batch*in.Size(), len(x))
+	per := in.Size()
+	if batch >= 1 && len(x) != batch*per {
+		return nil, nil, fmt.Errorf("model: batch of %d images %dx%dx%d needs %d values, got %d", batch, in.C, in.H, in.W, batch*per, len(x))
 	}
-	return nil
+	gs, sizes, err := n.partsOf(batch, train)
+	if err != nil {
+		return nil, nil, err
+	}
+	off := 0
+	for i, g := range gs {
+		var ls []int
+		if train {
+			ls = labels[off : off+sizes[i]]
+			g.dropSrc.Seed(n.seed+uint64(i)*0x9e3779b97f4a7c15, uint64(n.opt.steps()+1))
+		}
+		if err := g.load(n.plan, x[off*per:(off+sizes[i])*per], ls, off); err != nil {
+			return nil, nil, err
+		}
+		off += sizes[i]
+	}
+	return gs, sizes, nil
 }
 
-// offsetLabelErr renumbers the image in a later part's label error to its index in the whole batch.
-func offsetLabelErr(err error, off int) error {
-	var le *labelError
-	if errors.As(err, &le) {
-		return &labelError{label: le.label, image: le.image + off, classes: le.classes}
+// resetParts resets the machines of a batch's parts after their run.
+func resetParts(gs []*graph) {
+	for _, g := range gs {
+		g.vm.Reset()
 	}
-	return err
 }
 
 // Forward runs inference (main head only, no dropout) on batch images of x (NCHW) and returns the logits,
 // batch x NumClasses. Like TrainStep, a batch of splitMin images or more runs as two concurrent halves.
 func (n *Net) Forward(x []float32, batch int) ([]float32, error) {
-	per := n.plan.Layers[0].Out.Size()
-	if err := n.checkInput(x, batch); err != nil {
-		return nil, err
-	}
-	gs, sizes, err := n.partsOf(batch, false)
+	gs, _, err := n.loadParts(x, nil, batch, false)
 	if err != nil {
 		return nil, err
 	}
-	off := 0
-	for i, g := range gs {
-		if err := g.load(n.plan, x[off*per:(off+sizes[i])*per], nil); err != nil {
-			return nil, err
-		}
-		off += sizes[i]
-	}
-	defer func() {
-		for _, g := range gs {
-			g.vm.Reset()
-		}
-	}()
+	defer resetParts(gs)
 	if err := runParts(gs); err != nil {
 		return nil, fmt.Errorf("model: forward: %w", err)
 	}
@@ -390,30 +361,21 @@ func scalar(v G.Value) float64 {
 	return math.NaN()
 }
 
-// load copies one batch into the graph's bound input tensors.
-func (g *graph) load(plan *arch.Plan, x []float32, labels []int) error {
-	in := plan.Layers[0].Out
-	if want := g.batch * in.Size(); len(x) != want {
-		return fmt.Errorf("model: batch of %d images %dx%dx%d needs %d values, got %d", g.batch, in.C, in.H, in.W, want, len(x))
-	}
+// load copies one part of a batch (its images and, for training, labels; exactly the graph's batch
+// size, see loadParts) into the graph's bound input tensors. off is the part's first image in the
+// whole batch, for the error naming a bad label.
+func (g *graph) load(plan *arch.Plan, x []float32, labels []int, off int) error {
 	copy(g.xT.Data().([]float32), x)
 	if g.yT != nil {
 		y := g.yT.Data().([]float32)
 		for i, l := range labels {
 			if l < 0 || l >= plan.Spec.NumClasses {
-				return &labelError{label: l, image: i, classes: plan.Spec.NumClasses}
+				return fmt.Errorf("model: label %d of image %d is outside [0, %d)", l, off+i, plan.Spec.NumClasses)
 			}
 			y[i] = float32(l)
 		}
 	}
 	return nil
-}
-
-// labelError is a label outside the classes.
-type labelError struct{ label, image, classes int }
-
-func (e *labelError) Error() string {
-	return fmt.Sprintf("model: label %d of image %d is outside [0, %d)", e.label, e.image, e.classes)
 }
 
 // graph returns instance inst (0, 1, ... for parts of the same size that run at once) of the compiled

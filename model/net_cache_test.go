@@ -13,17 +13,7 @@ import (
 // and that the caches stay within the budget. Likewise max pooling's argmaxes: recorded in the training
 // graph, not in the inference graph. (The budget's bookkeeping: ops.TestColBudgetTake.)
 func TestColumnCacheInNet(t *testing.T) {
-	s := arch.DefaultSpec(5)
-	s.ImageSize, s.Width = 32, 0.25
-	n, err := New(s, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(3, 3))
-	x, y := randomBatch(rng, 4, s.InChannels, s.ImageSize, s.ImageSize, s.NumClasses)
-	if _, err := n.TrainStep(x, y, 1e-3); err != nil {
-		t.Fatal(err)
-	}
+	n, x := steppedNet(t, 4, 3)
 	if _, err := n.Forward(x, 4); err != nil {
 		t.Fatal(err)
 	}
@@ -54,17 +44,7 @@ func TestColumnCacheInNet(t *testing.T) {
 // share one graph's budget (half each) instead of doubling the memory a step may keep; after a step
 // each half's caches stay within its half.
 func TestSplitPartsShareCacheBudget(t *testing.T) {
-	s := arch.DefaultSpec(5)
-	s.ImageSize, s.Width = 32, 0.25
-	n, err := New(s, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(4, 4))
-	x, y := randomBatch(rng, 2*splitMin, s.InChannels, s.ImageSize, s.ImageSize, s.NumClasses)
-	if _, err := n.TrainStep(x, y, 1e-3); err != nil {
-		t.Fatal(err)
-	}
+	n, _ := steppedNet(t, 2*splitMin, 4)
 	parts := n.train[splitMin]
 	if len(parts) != 2 {
 		t.Fatalf("a batch of %d built %d graphs of %d, want 2", 2*splitMin, len(parts), splitMin)
@@ -87,4 +67,21 @@ func TestSplitPartsShareCacheBudget(t *testing.T) {
 	if whole.cacheBytes != ops.ColCacheBudget {
 		t.Errorf("an unsplit batch's graph has a budget of %d bytes, want %d", whole.cacheBytes, ops.ColCacheBudget)
 	}
+}
+
+// steppedNet is a width-0.25, 32x32 net after one training step on a random batch of batch images
+// (drawn from seed), and that batch.
+func steppedNet(t *testing.T, batch int, seed uint64) (*Net, []float32) {
+	t.Helper()
+	s := arch.DefaultSpec(5)
+	s.ImageSize, s.Width = 32, 0.25
+	n, err := New(s, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := randomBatch(rand.New(rand.NewPCG(seed, seed)), batch, s.InChannels, s.ImageSize, s.ImageSize, s.NumClasses)
+	if _, err := n.TrainStep(x, y, 1e-3); err != nil {
+		t.Fatal(err)
+	}
+	return n, x
 }

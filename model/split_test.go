@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -110,5 +111,28 @@ func compareSteps(t *testing.T, init, whole, split []safetensors.Tensor) {
 	}
 	if still > len(init)/10 {
 		t.Errorf("the steps moved only %d of %d tensors", len(init)-still, len(init))
+	}
+}
+
+// TestSplitBatchLabelErrorNamesImage: a bad label in either half of a split batch is reported with its
+// image's index in the whole batch, before anything runs.
+func TestSplitBatchLabelErrorNamesImage(t *testing.T) {
+	s := tinySpec(32, 4)
+	n, err := New(s, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := 2 * splitMin
+	for _, bad := range []int{3, splitMin + 3} {
+		x, y := randomBatch(rand.New(rand.NewPCG(1, 1)), batch, 1, 32, 32, 4)
+		y[bad] = 4
+		_, err := n.TrainStep(x, y, 1e-3)
+		want := fmt.Sprintf("model: label 4 of image %d is outside [0, 4)", bad)
+		if err == nil || err.Error() != want {
+			t.Errorf("label 4 at image %d of %d: error %v, want %q", bad, batch, err, want)
+		}
+	}
+	if n.Step() != 0 {
+		t.Errorf("failed steps moved the optimizer to step %d", n.Step())
 	}
 }
