@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sync"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -13,6 +12,7 @@ import (
 	"inceptionlab/model/arch"
 	"inceptionlab/model/internal/ops"
 	"inceptionlab/model/internal/optim"
+	"inceptionlab/model/internal/par"
 	"inceptionlab/model/safetensors"
 )
 
@@ -32,6 +32,7 @@ type Net struct {
 
 	train map[int][]*graph // by batch size: the instances, one per concurrently running part of that size
 	eval  map[int][]*graph
+	packs *ops.PackShare // lets the parts of a batch pack each convolution's filters once
 }
 
 // graph is one compiled gorgonia graph for a fixed batch size.
@@ -82,7 +83,7 @@ func newNet(plan *arch.Plan, params []safetensors.Tensor, seed uint64) (*Net, er
 	for _, t := range params {
 		byName[t.Name] = t
 	}
-	n := &Net{plan: plan, infos: plan.ParamInfos(), seed: seed,
+	n := &Net{plan: plan, infos: plan.ParamInfos(), seed: seed, packs: ops.NewPackShare(),
 		train: map[int][]*graph{}, eval: map[int][]*graph{}}
 	for _, pi := range n.infos {
 		data := slices.Clone(byName[pi.Name].Data)
@@ -173,19 +174,11 @@ func (n *Net) partsOf(batch int, train bool) ([]*graph, []int, error) {
 }
 
 // runParts runs every graph's machine, the first in the calling goroutine and the others concurrently,
-// and returns the first error in part order.
-func runParts(gs []*graph) error {
+// and returns the first error in part order. The graphs share their packed filters through packs.
+func runParts(packs *ops.PackShare, gs []*graph) error {
+	packs.Begin(len(gs))
 	errs := make([]error, len(gs))
-	var wg sync.WaitGroup
-	for i := 1; i < len(gs); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = gs[i].vm.RunAll()
-		}()
-	}
-	errs[0] = gs[0].vm.RunAll()
-	wg.Wait()
+	par.Do(len(gs), func(i int) { errs[i] = gs[i].vm.RunAll() })
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -206,7 +199,7 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 		return StepResult{}, err
 	}
 	defer resetParts(gs)
-	if err := runParts(gs); err != nil {
+	if err := runParts(n.packs, gs); err != nil {
 		return StepResult{}, fmt.Errorf("model: training step: %w", err)
 	}
 	res := StepResult{BatchCount: batch}
@@ -222,7 +215,7 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 			}
 			res.AuxLosses[j] += share[i] * scalar(l.Value())
 		}
-		c1, c5 := TopK(g.logits.Value().Data().([]float32), labels[off:off+sizes[i]], n.plan.Spec.NumClasses)
+		c1, c5 := TopK(f32s(g.logits.Value()), labels[off:off+sizes[i]], n.plan.Spec.NumClasses)
 		res.Correct, res.Correct5 = res.Correct+c1, res.Correct5+c5
 		off += sizes[i]
 	}
@@ -237,7 +230,7 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 			if err != nil {
 				return res, fmt.Errorf("model: no gradient for %s: %w", n.infos[i].Name, err)
 			}
-			grads[k][i] = gv.Data().([]float32)
+			grads[k][i] = f32s(gv)
 		}
 	}
 	if len(gs) > 1 {
@@ -317,12 +310,12 @@ func (n *Net) Forward(x []float32, batch int) ([]float32, error) {
 		return nil, err
 	}
 	defer resetParts(gs)
-	if err := runParts(gs); err != nil {
+	if err := runParts(n.packs, gs); err != nil {
 		return nil, fmt.Errorf("model: forward: %w", err)
 	}
 	out := make([]float32, 0, batch*n.plan.Spec.NumClasses)
 	for _, g := range gs {
-		out = append(out, g.logits.Value().Data().([]float32)...)
+		out = append(out, f32s(g.logits.Value())...)
 	}
 	return out, nil
 }
@@ -349,6 +342,15 @@ func TopK(logits []float32, labels []int, k int) (top1, top5 int) {
 	return top1, top5
 }
 
+// f32s is the float32 data of a value without Data's two allocations per call (a few hundred per
+// step: one per parameter gradient).
+func f32s(v G.Value) []float32 {
+	if d, ok := v.(*tensor.Dense); ok && d.Dtype() == tensor.Float32 {
+		return d.Float32s()
+	}
+	return v.Data().([]float32)
+}
+
 func scalar(v G.Value) float64 {
 	switch s := v.Data().(type) {
 	case float32:
@@ -365,9 +367,9 @@ func scalar(v G.Value) float64 {
 // size, see loadParts) into the graph's bound input tensors. off is the part's first image in the
 // whole batch, for the error naming a bad label.
 func (g *graph) load(plan *arch.Plan, x []float32, labels []int, off int) error {
-	copy(g.xT.Data().([]float32), x)
+	copy(f32s(g.xT), x)
 	if g.yT != nil {
-		y := g.yT.Data().([]float32)
+		y := f32s(g.yT)
 		for i, l := range labels {
 			if l < 0 || l >= plan.Spec.NumClasses {
 				return fmt.Errorf("model: label %d of image %d is outside [0, %d)", l, off+i, plan.Spec.NumClasses)
@@ -453,7 +455,7 @@ func (n *Net) build(batch int, train bool, cacheBytes int64) (*graph, error) {
 		case arch.KindInput:
 			y = x
 		case arch.KindConv:
-			y, err = ops.Conv2d(ins[0], param(l.Name+"/w"), param(l.Name+"/b"), l.Stride, l.Pad, l.ReLU, budget)
+			y, err = ops.Conv2d(ins[0], param(l.Name+"/w"), param(l.Name+"/b"), l.Stride, l.Pad, l.ReLU, budget, n.packs)
 		case arch.KindMaxPool:
 			y, err = ops.MaxPool2d(ins[0], l.K, l.Stride, l.Pad)
 		case arch.KindAvgPool:

@@ -119,7 +119,7 @@ func (a *adamW) update(lr float64, params []*tensor.Dense, grads [][]float32) {
 	if a.wd != 0 {
 		keep := float32(1 - lr*a.wd)
 		optim.Parallel(optim.Chunks(tensorSizes(params)), func(c optim.Chunk) {
-			optim.DecayStep(params[c.I].Data().([]float32)[c.Lo:c.Hi], keep)
+			optim.DecayStep(params[c.I].Float32s()[c.Lo:c.Hi], keep)
 		})
 	}
 	a.adamOpt.update(lr, params, grads)
@@ -148,7 +148,7 @@ func (s *sgd) update(lr float64, params []*tensor.Dense, grads [][]float32) {
 	s.t++
 	lr32, mu, wd := float32(lr), float32(s.momentum), float32(s.wd)
 	optim.Parallel(optim.Chunks(tensorSizes(params)), func(c optim.Chunk) {
-		w := params[c.I].Data().([]float32)[c.Lo:c.Hi]
+		w := params[c.I].Float32s()[c.Lo:c.Hi]
 		optim.SGDStep(w, grads[c.I][c.Lo:c.Hi], s.buf[c.I][c.Lo:c.Hi], lr32, mu, wd, s.nesterov)
 	})
 }
@@ -277,7 +277,7 @@ func (n *Net) updateEMA(t int64) {
 	}
 	d := float32(optim.EMADecay(n.opts.EMADecay, t))
 	optim.Parallel(optim.Chunks(tensorSizes(n.values)), func(c optim.Chunk) {
-		optim.EMAStep(n.ema[c.I][c.Lo:c.Hi], n.values[c.I].Data().([]float32)[c.Lo:c.Hi], d)
+		optim.EMAStep(n.ema[c.I][c.Lo:c.Hi], n.values[c.I].Float32s()[c.Lo:c.Hi], d)
 	})
 }
 
@@ -294,7 +294,7 @@ func (n *Net) WithEMA(fn func() error) error {
 
 func (n *Net) swapEMA() {
 	for i, v := range n.values {
-		w := v.Data().([]float32)
+		w := v.Float32s()
 		for j := range w {
 			w[j], n.ema[i][j] = n.ema[i][j], w[j]
 		}

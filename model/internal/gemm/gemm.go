@@ -2,7 +2,8 @@ package gemm
 
 import (
 	"fmt"
-	"sync"
+
+	"inceptionlab/model/internal/par"
 )
 
 // opFloat is the element type of every custom op kernel.
@@ -56,28 +57,22 @@ func gemmPar[T opFloat](workers int, transA, transB bool, m, n, k int, alpha T, 
 	// Split into workers nearly equal parts, each a multiple of gemmBlock except the last.
 	per := (size + workers - 1) / workers
 	per = (per + gemmBlock - 1) / gemmBlock * gemmBlock
-	var wg sync.WaitGroup
-	for lo := 0; lo < size; lo += per {
-		hi := min(lo+per, size)
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			if byCols {
-				bo := lo // column lo of op(B)
-				if transB {
-					bo = lo * ldb
-				}
-				gemm(transA, transB, m, hi-lo, k, alpha, a, lda, b[bo:], ldb, beta, c[lo:], ldc)
-				return
+	par.Do((size+per-1)/per, func(i int) {
+		lo, hi := i*per, min((i+1)*per, size)
+		if byCols {
+			bo := lo // column lo of op(B)
+			if transB {
+				bo = lo * ldb
 			}
-			ao := lo * lda // row lo of op(A)
-			if transA {
-				ao = lo
-			}
-			gemm(transA, transB, hi-lo, n, k, alpha, a[ao:], lda, b, ldb, beta, c[lo*ldc:], ldc)
-		}(lo, hi)
-	}
-	wg.Wait()
+			gemm(transA, transB, m, hi-lo, k, alpha, a, lda, b[bo:], ldb, beta, c[lo:], ldc)
+			return
+		}
+		ao := lo * lda // row lo of op(A)
+		if transA {
+			ao = lo
+		}
+		gemm(transA, transB, hi-lo, n, k, alpha, a[ao:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+	})
 }
 
 // checkGemm panics unless the slices and leading dimensions can hold the operands of a row-major GEMM

@@ -1,6 +1,10 @@
 package gemm
 
-import "sync"
+import (
+	"sync"
+
+	"inceptionlab/model/internal/par"
+)
 
 // sgemmPackedPar is the packed GEMM on up to workers goroutines that share one packed copy of each
 // operand: per sgemmKC-deep slice of k, the workers first pack that slice of op(A) (all its rows, scaled
@@ -25,89 +29,111 @@ func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	if beta != 0 && beta != 1 {
 		scaleRows(m, n, beta, c, ldc)
 	}
-	bPanels := (n + nr - 1) / nr
-	aPanels := (m + sgemmMR - 1) / sgemmMR
-	workers = max(1, min(workers, max(bPanels, aPanels)))
+	g := parGemms.Get().(*parGemm)
+	defer g.release()
+	*g = parGemm{uk: uk, tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+		packFn: g.packFn, tilesFn: g.tilesFn}
+	g.bPanels = (n + nr - 1) / nr
+	g.aPanels = (m + sgemmMR - 1) / sgemmMR
+	g.workers = max(1, min(workers, max(g.bPanels, g.aPanels)))
 	kcMax := min(k, sgemmKC)
-	bBuf := getScratch[float32](kcMax * bPanels * nr)
+	bBuf := getScratch[float32](kcMax * g.bPanels * nr)
 	defer putScratch(bBuf)
-	bp := *bBuf
-	var ap []float32
+	g.bp = *bBuf
 	if pre == nil {
-		aBuf := getScratch[float32](kcMax * aPanels * sgemmMR)
+		aBuf := getScratch[float32](kcMax * g.aPanels * sgemmMR)
 		defer putScratch(aBuf)
-		ap = *aBuf
+		g.ap = *aBuf
 	}
 	// The tiles of C are split by B panels when there are enough of them (each worker then packs the B
 	// panels it uses), else by A panels (the workers share every B panel).
-	byB := bPanels >= 2*workers || bPanels >= aPanels
-	// The phases read p0, kc and acc of the current slice: declared once, so that each phase's closure
-	// (and its goroutines' captures) is made once per call, not once per slice.
-	var p0, kc int
-	var acc bool
-	tasks := bPanels // the packing tasks: B panels, then A panels unless A comes packed
+	g.byB = g.bPanels >= 2*g.workers || g.bPanels >= g.aPanels
+	g.tasks = g.bPanels // the packing tasks: B panels, then A panels unless A comes packed
 	if pre == nil {
-		tasks += aPanels
+		g.tasks += g.aPanels
 	}
-	pack := func(w int) {
-		if byB { // each worker packs its own B panels in tiles, just before using them
-			al, ah := w*aPanels/workers, (w+1)*aPanels/workers
-			if al < ah {
-				i0, i1 := al*sgemmMR, min(ah*sgemmMR, m)
-				packA(tA, a, lda, i0, i1-i0, p0, kc, alpha, ap[i0*kc:])
-			}
-			return
-		}
-		lo, hi := w*tasks/workers, (w+1)*tasks/workers
-		if bl, bh := min(lo, bPanels), min(hi, bPanels); bl < bh {
-			packB(tB, b, ldb, p0, kc, n, nr, bl, bh, bp)
-		}
-		if al, ah := max(lo, bPanels)-bPanels, max(hi, bPanels)-bPanels; al < ah { // none when A comes packed
-			i0, i1 := al*sgemmMR, min(ah*sgemmMR, m)
-			packA(tA, a, lda, i0, i1-i0, p0, kc, alpha, ap[i0*kc:])
-		}
-	}
-	tiles := func(w int) {
-		if !byB {
-			sgemmTiles(uk, kc, acc, ap, bp, c, ldc, m, n, w*aPanels/workers, (w+1)*aPanels/workers, 0, bPanels)
-			return
-		}
-		// sgemmNC panels of B at a time, packed right before the kernels read them, so they are
-		// read from the L2 cache: packing all of a wide B first (a per-sample convolution's 12544
-		// columns are a 12 MB slice) left the kernels reading it back from memory.
-		jb0, jb1 := w*bPanels/workers, (w+1)*bPanels/workers
-		for g := jb0; g < jb1; g += sgemmNCPanels {
-			ge := min(g+sgemmNCPanels, jb1)
-			packB(tB, b, ldb, p0, kc, n, nr, g, ge, bp)
-			sgemmTiles(uk, kc, acc, ap, bp, c, ldc, m, n, 0, aPanels, g, ge)
-		}
-	}
-	var wg sync.WaitGroup
-	// each runs fn(w) for w in [0, workers): worker 0 in the calling goroutine, the others in their own.
-	each := func(fn func(w int)) {
-		for w := 1; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				fn(w)
-			}()
-		}
-		fn(0)
-		wg.Wait()
-	}
-	for p0 = 0; p0 < k; p0 += sgemmKC {
-		kc = min(sgemmKC, k-p0)
+	for g.p0 = 0; g.p0 < k; g.p0 += sgemmKC {
+		g.kc = min(sgemmKC, k-g.p0)
 		// With beta == 0 the first slice overwrites C (which is never read, so NaNs in it vanish, as
 		// BLAS specifies); every other slice adds to it.
-		acc = beta != 0 || p0 > 0
+		g.acc = beta != 0 || g.p0 > 0
 		if pre != nil {
-			ap = pre[p0*aPanels*sgemmMR:]
+			g.ap = pre[g.p0*g.aPanels*sgemmMR:]
 		}
-		if pre == nil || !byB { // with A packed and B split, each worker packs its B panels in tiles (and
+		if pre == nil || !g.byB { // with A packed and B split, each worker packs its B panels in tiles (and
 			// pack, which would only pack A, is not run)
-			each(pack)
+			par.Do(g.workers, g.packFn)
 		}
-		each(tiles)
+		par.Do(g.workers, g.tilesFn)
+	}
+}
+
+// parGemm is the state of one sgemmPackedParA call that its phases (pack, tiles) read, one per kc-deep
+// slice of k. It is pooled, with the two phases' method values made once per pooled value: a call then
+// allocates nothing (closures over the call's variables were ~20% of a training step's allocations).
+type parGemm struct {
+	uk               sgemmMicro
+	workers          int
+	tA, tB           bool
+	m, n, k          int
+	alpha            float32
+	a, b, c          []float32
+	lda, ldb, ldc    int
+	ap, bp           []float32 // packed slices of op(A) and op(B)
+	aPanels, bPanels int
+	tasks            int  // packing tasks: B panels, then A panels unless A comes packed
+	byB              bool // the workers split B's panels, else A's
+	p0, kc           int  // the current slice of k
+	acc              bool // the current slice adds to C
+	packFn, tilesFn  func(w int)
+}
+
+var parGemms = sync.Pool{New: func() any {
+	g := new(parGemm)
+	g.packFn, g.tilesFn = g.pack, g.tiles
+	return g
+}}
+
+// release drops the call's slices (so the pool holds no caller memory) and returns g to the pool.
+func (g *parGemm) release() {
+	*g = parGemm{packFn: g.packFn, tilesFn: g.tilesFn}
+	parGemms.Put(g)
+}
+
+// pack packs worker w's share of the current slice.
+func (g *parGemm) pack(w int) {
+	if g.byB { // each worker packs its own B panels in tiles, just before using them
+		al, ah := w*g.aPanels/g.workers, (w+1)*g.aPanels/g.workers
+		if al < ah {
+			i0, i1 := al*sgemmMR, min(ah*sgemmMR, g.m)
+			packA(g.tA, g.a, g.lda, i0, i1-i0, g.p0, g.kc, g.alpha, g.ap[i0*g.kc:])
+		}
+		return
+	}
+	lo, hi := w*g.tasks/g.workers, (w+1)*g.tasks/g.workers
+	if bl, bh := min(lo, g.bPanels), min(hi, g.bPanels); bl < bh {
+		packB(g.tB, g.b, g.ldb, g.p0, g.kc, g.n, g.uk.nr, bl, bh, g.bp)
+	}
+	if al, ah := max(lo, g.bPanels)-g.bPanels, max(hi, g.bPanels)-g.bPanels; al < ah { // none when A comes packed
+		i0, i1 := al*sgemmMR, min(ah*sgemmMR, g.m)
+		packA(g.tA, g.a, g.lda, i0, i1-i0, g.p0, g.kc, g.alpha, g.ap[i0*g.kc:])
+	}
+}
+
+// tiles runs worker w's tiles of C for the current slice.
+func (g *parGemm) tiles(w int) {
+	if !g.byB {
+		sgemmTiles(g.uk, g.kc, g.acc, g.ap, g.bp, g.c, g.ldc, g.m, g.n, w*g.aPanels/g.workers, (w+1)*g.aPanels/g.workers, 0, g.bPanels)
+		return
+	}
+	// sgemmNC panels of B at a time, packed right before the kernels read them, so they are read from
+	// the L2 cache: packing all of a wide B first (a per-sample convolution's 12544 columns are a 12 MB
+	// slice) left the kernels reading it back from memory.
+	jb0, jb1 := w*g.bPanels/g.workers, (w+1)*g.bPanels/g.workers
+	for j := jb0; j < jb1; j += sgemmNCPanels {
+		je := min(j+sgemmNCPanels, jb1)
+		packB(g.tB, g.b, g.ldb, g.p0, g.kc, g.n, g.uk.nr, j, je, g.bp)
+		sgemmTiles(g.uk, g.kc, g.acc, g.ap, g.bp, g.c, g.ldc, g.m, g.n, 0, g.aPanels, j, je)
 	}
 }
 

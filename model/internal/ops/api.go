@@ -11,8 +11,8 @@ import (
 // column-cache budget. The implementations keep their unexported names (op_*.go).
 
 // Conv2d adds a convolution with bias (and optional fused ReLU); see conv2d.
-func Conv2d(x, w, b *G.Node, stride int, pad [4]int, relu bool, budget *ColBudget) (*G.Node, error) {
-	return conv2d(x, w, b, stride, pad, relu, budget)
+func Conv2d(x, w, b *G.Node, stride int, pad [4]int, relu bool, budget *ColBudget, packs *PackShare) (*G.Node, error) {
+	return conv2d(x, w, b, stride, pad, relu, budget, packs)
 }
 
 // MaxPool2d adds a max pooling with explicit padding; see maxPool2d.

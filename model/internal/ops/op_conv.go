@@ -8,6 +8,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	kern "inceptionlab/model/internal/gemm"
 )
 
 // conv2d returns relu?(conv(x, w) + b) with explicit zero padding pad = (top, bottom, left, right).
@@ -20,9 +22,10 @@ import (
 // samples per GEMM (see convChunkCols). Gradients come from the custom ops in op_conv_grad.go.
 //
 // budget, when not nil, is the column-cache memory left to the convolutions of a training graph (see
-// outSlot.cols); nil gives the op no cache.
-func conv2d(x, w, b *G.Node, stride int, pad [4]int, relu bool, budget *colBudget) (*G.Node, error) {
-	op := conv2dOp{stride: stride, pad: pad, relu: relu, budget: budget, owned: newOwned()}
+// outSlot.cols); nil gives the op no cache. packs, when not nil, shares the packed filters with the
+// graphs that run at the same time (see PackShare).
+func conv2d(x, w, b *G.Node, stride int, pad [4]int, relu bool, budget *colBudget, packs *PackShare) (*G.Node, error) {
+	op := conv2dOp{stride: stride, pad: pad, relu: relu, budget: budget, packs: packs, owned: newOwned()}
 	if _, err := op.InferShape(x.Shape(), w.Shape(), b.Shape()); err != nil {
 		return nil, err
 	}
@@ -92,6 +95,7 @@ type conv2dOp struct {
 	pad    [4]int
 	relu   bool
 	budget *colBudget // for the column cache the gradient may give this op (SymDiff)
+	packs  *PackShare // shares the packed filters with concurrently running graphs; nil: none
 	owned
 }
 
@@ -161,12 +165,12 @@ func (op conv2dOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	if t[0].Dtype() == tensor.Float32 {
 		x := sliceOf[float32](t[0])
 		cols := keptBuffer[float32](cache, g.ckk()*g.p()*g.n)
-		convForward(g, x, sliceOf[float32](t[1]), sliceOf[float32](t[2]), sliceOf[float32](y), op.relu, g.chunk(), cols)
+		convForward(g, x, sliceOf[float32](t[1]), sliceOf[float32](t[2]), sliceOf[float32](y), op.relu, g.chunk(), cols, op.packs)
 		cache.record(&x[0])
 	} else {
 		x := sliceOf[float64](t[0])
 		cols := keptBuffer[float64](cache, g.ckk()*g.p()*g.n)
-		convForward(g, x, sliceOf[float64](t[1]), sliceOf[float64](t[2]), sliceOf[float64](y), op.relu, g.chunk(), cols)
+		convForward(g, x, sliceOf[float64](t[1]), sliceOf[float64](t[2]), sliceOf[float64](y), op.relu, g.chunk(), cols, op.packs)
 		cache.record(&x[0])
 	}
 	return y, nil
@@ -223,7 +227,7 @@ func (op conv2dOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	if err != nil {
 		return nil, err
 	}
-	dx, err := G.ApplyOp(convDataGradOp{stride: op.stride, pad: op.pad, x: xs, chunked: chunk > 0, owned: newOwned()}, dz, w)
+	dx, err := G.ApplyOp(convDataGradOp{stride: op.stride, pad: op.pad, x: xs, chunked: chunk > 0, packs: op.packs, owned: newOwned()}, dz, w)
 	if err != nil {
 		return nil, fmt.Errorf("model: %v: input gradient: %w", op, err)
 	}
@@ -264,15 +268,15 @@ func (g convGeom) chunk() int {
 
 // convForward computes y = relu?(conv(x, w) + b) for the whole batch, s samples per GEMM (g.chunk()).
 // When s > 1 and cols is not nil (C*K*K*OH*OW*N values), the column matrices are built there, chunk
-// after chunk, and left for the filter gradient.
-func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols []T) {
+// after chunk, and left for the filter gradient. packs may be nil (see PackShare).
+func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols []T, packs *PackShare) {
 	ckk, p := g.ckk(), g.p()
+	wp, e := sharedPackA(packs, false, g.o, ckk, w, ckk) // the filters, packed once for every sample or chunk
+	defer packs.release(wp, e)
 	if s > 1 {
-		convForwardChunked(g, x, w, b, y, relu, s, cols)
+		convForwardChunked(g, x, wp, b, y, relu, s, cols)
 		return
 	}
-	wp := packA(false, g.o, ckk, 1, w, ckk) // the filters, packed once for every sample
-	defer wp.Release()
 	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
 		xn := x[n*g.inSize() : (n+1)*g.inSize()]
 		yn := y[n*g.outSize() : (n+1)*g.outSize()]
@@ -293,14 +297,12 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols [
 
 // convForwardChunked runs the forward pass s samples per GEMM: im2col of each sample into its own
 // column block, one GEMM split across the cores, then bias, ReLU and the scatter to NCHW in one pass.
-func convForwardChunked[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cache []T) {
+func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y []T, relu bool, s int, cache []T) {
 	ckk, p := g.ckk(), g.p()
 	colBuf, outBuf := getScratch[T](ckk*s*p), getScratch[T](g.o*s*p)
 	defer putScratch(colBuf)
 	defer putScratch(outBuf)
 	col, out := *colBuf, *outBuf
-	wp := packA(false, g.o, ckk, 1, w, ckk) // the filters, packed once for every chunk
-	defer wp.Release()
 	for n0 := 0; n0 < g.n; n0 += s {
 		ns := min(s, g.n-n0)
 		cols := ns * p

@@ -80,7 +80,7 @@ func TestConvChunking(t *testing.T) {
 					for i := range y {
 						y[i] = 1e300 // stale contents must be overwritten
 					}
-					convForward(g, x, wt, b, y, true, s, cols)
+					convForward(g, x, wt, b, y, true, s, cols, nil)
 					assertClose(t, y, wantY, 1e-12)
 					xIn := x
 					if keep && s > 1 {
@@ -97,7 +97,7 @@ func TestConvChunking(t *testing.T) {
 							chunkDz(nil, dz, dzIn, g.n, g.o, g.p(), s)
 						}
 						dx := make([]float64, len(wantDx))
-						convBackwardData(g, dzIn, wt, dx, s, chunked)
+						convBackwardData(g, dzIn, wt, dx, s, chunked, nil)
 						assertClose(t, dx, wantDx, 1e-12)
 						dw := make([]float64, len(wantDw))
 						for i := range dw {

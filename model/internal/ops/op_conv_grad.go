@@ -16,6 +16,7 @@ type convDataGradOp struct {
 	pad     [4]int
 	x       [4]int // forward input shape (N, C, H, W)
 	chunked bool   // dz is in chunk layout (convDzOp), not NCHW
+	packs   *PackShare
 	owned
 }
 
@@ -78,9 +79,9 @@ func (op convDataGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("model: %v: dz in chunk layout needs a batched convolution, got %d sample(s) per chunk", op, g.chunk())
 	}
 	if t[0].Dtype() == tensor.Float32 {
-		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx), g.chunk(), op.chunked)
+		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx), g.chunk(), op.chunked, op.packs)
 	} else {
-		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx), g.chunk(), op.chunked)
+		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx), g.chunk(), op.chunked, op.packs)
 	}
 	return dx, nil
 }
@@ -88,15 +89,15 @@ func (op convDataGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 // convBackwardData computes dx: per sample dcol = W^T dZ_n, then col2im (1x1 direct: dx_n = W^T dZ_n);
 // small maps batch s > 1 samples per GEMM (see convChunkCols), reading dz in place when chunked (chunk
 // layout, see convDzOp) and gathering each chunk's O x (ns*P) matrix from NCHW otherwise.
-func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int, chunked bool) {
+func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int, chunked bool, packs *PackShare) {
 	ckk, p := g.ckk(), g.p()
+	wp, e := sharedPackA(packs, true, ckk, g.o, w, ckk) // W^T, packed once for every sample or chunk
+	defer packs.release(wp, e)
 	if s > 1 {
 		dzBuf, colBuf := getScratch[T](g.o*s*p), getScratch[T](ckk*s*p)
 		defer putScratch(dzBuf)
 		defer putScratch(colBuf)
 		dcol := *colBuf
-		wp := packA(true, ckk, g.o, 1, w, ckk) // W^T, packed once for every chunk
-		defer wp.Release()
 		for n0 := 0; n0 < g.n; n0 += s {
 			ns := min(s, g.n-n0)
 			cols := ns * p
@@ -106,8 +107,6 @@ func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int, chunked bool)
 		}
 		return
 	}
-	wp := packA(true, ckk, g.o, 1, w, ckk) // W^T, packed once for every sample
-	defer wp.Release()
 	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
 		dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
 		dxn := dx[n*g.inSize() : (n+1)*g.inSize()]

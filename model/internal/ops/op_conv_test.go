@@ -46,7 +46,7 @@ func TestConv2dGrad(t *testing.T) {
 			},
 			build: func(in []*G.Node) (*G.Node, error) {
 				// With a budget, so the batched cases check the column cache's gradient too.
-				return conv2d(in[0], in[1], in[2], cc.stride, cc.pad, cc.relu, newColBudget())
+				return conv2d(in[0], in[1], in[2], cc.stride, cc.pad, cc.relu, newColBudget(), nil)
 			},
 		})
 	}
@@ -69,7 +69,7 @@ func TestConv2dForwardMatchesReference(t *testing.T) {
 				got := runForward(t, dt, []fwdInput{
 					{[]int{cc.n, cc.c, cc.h, cc.w}, x}, {[]int{cc.o, cc.c, cc.k, cc.k}, w}, {[]int{cc.o}, b},
 				}, func(in []*G.Node) (*G.Node, error) {
-					return conv2d(in[0], in[1], in[2], cc.stride, cc.pad, cc.relu, nil)
+					return conv2d(in[0], in[1], in[2], cc.stride, cc.pad, cc.relu, nil, nil)
 				})
 				assertClose(t, got, want, fwdTol(dt))
 			})
@@ -116,7 +116,7 @@ func TestConv2dShapeErrors(t *testing.T) {
 			x := G.NewTensor(g, tensor.Float64, len(tc.x), G.WithShape(tc.x...), G.WithName("x"))
 			w := G.NewTensor(g, tensor.Float64, len(tc.w), G.WithShape(tc.w...), G.WithName("w"))
 			b := G.NewTensor(g, tensor.Float64, len(tc.b), G.WithShape(tc.b...), G.WithName("b"))
-			_, err := conv2d(x, w, b, tc.stride, tc.pad, true, nil)
+			_, err := conv2d(x, w, b, tc.stride, tc.pad, true, nil, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.wantSubstring) || !strings.HasPrefix(err.Error(), "model: ") {
 				t.Fatalf("got error %v, want one starting with \"model: \" containing %q", err, tc.wantSubstring)
 			}

@@ -43,11 +43,11 @@ func buildMiniNet(t *testing.T, dt tensor.Dtype) *miniNet {
 		}
 		return n
 	}
-	budget := newColBudget()                                                        // as in Net's training graphs: batched convs keep their columns
-	h := must(conv2d(x, params[0], params[1], 2, [4]int{2, 3, 2, 3}, true, budget)) // 6x6
-	h = must(maxPool2d(h, 3, 2, [4]int{0, 1, 0, 1}))                                // 3x3
-	b1 := must(conv2d(h, params[2], params[3], 1, [4]int{}, true, budget))
-	b2 := must(conv2d(h, params[4], params[5], 1, [4]int{1, 1, 1, 1}, false, budget))
+	budget := newColBudget()                                                             // as in Net's training graphs: batched convs keep their columns
+	h := must(conv2d(x, params[0], params[1], 2, [4]int{2, 3, 2, 3}, true, budget, nil)) // 6x6
+	h = must(maxPool2d(h, 3, 2, [4]int{0, 1, 0, 1}))                                     // 3x3
+	b1 := must(conv2d(h, params[2], params[3], 1, [4]int{}, true, budget, nil))
+	b2 := must(conv2d(h, params[4], params[5], 1, [4]int{1, 1, 1, 1}, false, budget, nil))
 	b3 := must(maxPool2d(h, 3, 1, [4]int{1, 1, 1, 1}))
 	h = must(concatChannels(b1, b2, b3))    // (2, 9, 3, 3)
 	aux := must(adaptiveAvgPool2d(h, 4, 4)) // (2, 9, 4, 4)

@@ -48,7 +48,7 @@ func (a *Adam) Update(lr float64, params []*tensor.Dense, grads [][]float32) {
 		sizes[i] = p.Shape().TotalSize()
 	}
 	Parallel(Chunks(sizes), func(c Chunk) {
-		w := params[c.I].Data().([]float32)[c.Lo:c.Hi]
+		w := params[c.I].Float32s()[c.Lo:c.Hi]
 		adamStep(w, grads[c.I][c.Lo:c.Hi], a.M[c.I][c.Lo:c.Hi], a.V[c.I][c.Lo:c.Hi], b1, b2, eps, lrT)
 	})
 }

@@ -2,8 +2,9 @@ package optim
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
+
+	"inceptionlab/model/internal/par"
 )
 
 // Chunk is a half-open element range [Lo, Hi) of tensor I.
@@ -27,19 +28,13 @@ func Chunks(sizes []int) []Chunk {
 // so the result does not depend on the schedule.
 func Parallel(chunks []Chunk, fn func(Chunk)) {
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(chunks)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(chunks) {
-					return
-				}
-				fn(chunks[k])
+	par.Do(min(runtime.GOMAXPROCS(0), len(chunks)), func(int) {
+		for {
+			k := int(next.Add(1)) - 1
+			if k >= len(chunks) {
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			fn(chunks[k])
+		}
+	})
 }
