@@ -1,5 +1,10 @@
 package gemm
 
+import (
+	"fmt"
+	"math"
+)
+
 // PackedA is op(A) (m x k), scaled by alpha, packed once for several products with different B: a
 // convolution multiplies the same filters by every sample's (or chunk's) columns, and repacking them
 // for each product cost ~5% of a training step at 224x16. Only the pure-Go float32 GEMM has a packed
@@ -54,4 +59,58 @@ func GemmPacked[T Float](pa *PackedA[T], workers int, tB bool, n int, b []T, ldb
 	b32, c32 := any(b).([]float32), any(c).([]float32)
 	checkGemm(pa.tA, tB, pa.m, n, pa.k, len(pa.a), pa.lda, len(b32), ldb, len(c32), ldc)
 	sgemmPackedParA(pa.uk, max(workers, 1), pa.tA, tB, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, b32, ldb, float32(beta), c32, ldc)
+}
+
+// GemmPackedBiasAct computes C = relu?(op(A)*op(B) + bias) with op(A) packed by PackA (alpha is in pa),
+// bias[i] added to every element of row i: a convolution's output with its bias and ReLU. The pure-Go
+// float32 GEMM applies them to each tile of C right after its last k slice, while the tile is in the L1
+// cache, instead of in a second pass over C (~3% of a 224x16 training step). The result is bit for bit
+// GemmPacked's followed by BiasAct on each row.
+func GemmPackedBiasAct[T Float](pa *PackedA[T], workers int, tB bool, n int, b []T, ldb int, c []T, ldc int, bias []T, relu bool) {
+	if len(bias) < pa.m {
+		panic(fmt.Sprintf("model: gemm: bias has %d values for %d rows", len(bias), pa.m))
+	}
+	if pa.buf == nil || pa.m == 0 || n == 0 || pa.k == 0 {
+		GemmPacked(pa, workers, tB, n, b, ldb, 0, c, ldc)
+		for i := 0; i < pa.m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			BiasAct(row, row, bias[i], relu)
+		}
+		return
+	}
+	b32, c32 := any(b).([]float32), any(c).([]float32)
+	checkGemm(pa.tA, tB, pa.m, n, pa.k, len(pa.a), pa.lda, len(b32), ldb, len(c32), ldc)
+	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, tB, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, b32, ldb, 0, c32, ldc,
+		epilogue{bias: any(bias).([]float32)[:pa.m], relu: relu, on: true})
+}
+
+// BiasAct sets dst = relu?(src + bias); dst and src may be the same slice. A ReLU of a negative value,
+// of -0 and of +0 is +0; a NaN passes through.
+func BiasAct[T Float](dst, src []T, bias T, relu bool) {
+	dst = dst[:len(src)]
+	if !relu {
+		for i, v := range src {
+			dst[i] = v + bias
+		}
+		return
+	}
+	switch d := any(dst).(type) {
+	case []float32:
+		biasRelu32(d, any(src).([]float32), any(bias).(float32))
+	case []float64:
+		s, b := any(src).([]float64), any(bias).(float64)
+		for i, v := range s {
+			u := math.Float64bits(v + b)
+			d[i] = math.Float64frombits(u &^ uint64(int64(u)>>63))
+		}
+	}
+}
+
+// biasRelu32 is BiasAct's float32 ReLU loop: the sign bit set clears the value (an all-ones mask).
+func biasRelu32(dst, src []float32, b float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		u := math.Float32bits(v + b)
+		dst[i] = math.Float32frombits(u &^ uint32(int32(u)>>31))
+	}
 }

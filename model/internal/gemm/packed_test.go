@@ -43,3 +43,43 @@ func TestGemmPackedMatchesGemm(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmPackedBiasActMatchesTwoPasses checks the fused epilogue against the product followed by a
+// separate bias (+ ReLU) pass, bit for bit: over several k slices (the epilogue must run once, after the
+// last), edge tiles in both dimensions, serial and on 2 workers, both ways of splitting C, with and
+// without the ReLU, and on C holding garbage (beta is 0: it must not be read).
+func TestGemmPackedBiasActMatchesTwoPasses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, d := range [][3]int{{1, 1, 1}, {7, 17, 257}, {64, 100, 576}, {192, 40, 600}, {13, 300, 9}, {6, 32, 256}, {64, 784, 1152}} {
+		for _, relu := range []bool{false, true} {
+			for _, workers := range []int{1, 2} {
+				c := gemmCase{m: d[0], n: d[1], k: d[2], pad: 1, alpha: 1, beta: 0}
+				t.Run(fmt.Sprintf("%dx%dx%d,relu=%t,w%d", c.m, c.n, c.k, relu, workers), func(t *testing.T) {
+					a, b, cm, lda, ldb, ldc := c.operands(rng)
+					a32, b32 := noisy(rng, a), noisy(rng, b)
+					pa := PackA(false, c.m, c.k, float32(1), a32, lda)
+					defer pa.Release()
+					want, got := noisy(rng, cm), noisy(rng, cm)
+					GemmPacked(pa, workers, false, c.n, b32, ldb, 0, want, ldc)
+					// Biases that send about half of each row below zero, one element to exactly 0.
+					bias := make([]float32, c.m)
+					for i := range bias {
+						bias[i] = -want[i*ldc+(i*7)%c.n]
+					}
+					for i := 0; i < c.m; i++ {
+						row := want[i*ldc : i*ldc+c.n]
+						BiasAct(row, row, bias[i], relu)
+					}
+					GemmPackedBiasAct(pa, workers, false, c.n, b32, ldb, got, ldc, bias, relu)
+					for i := 0; i < c.m; i++ {
+						for j := 0; j < c.n; j++ {
+							if g, w := got[i*ldc+j], want[i*ldc+j]; g != w && !(g != g && w != w) {
+								t.Fatalf("C[%d,%d] = %v fused, %v in two passes", i, j, g, w)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}

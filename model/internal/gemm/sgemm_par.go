@@ -21,9 +21,42 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 // sgemmPackedParA is sgemmPackedPar with op(A) already packed in pre (PackA's layout: per sgemmKC
 // slice of k, all of A's panels) when pre is not nil; a is then not read.
 func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmPackedParE(uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epilogue{})
+}
+
+// epilogue is what the tiles of C get after their last k slice: bias[i] added to row i, then a ReLU
+// (see BiasAct), when on.
+type epilogue struct {
+	bias []float32
+	relu bool
+	on   bool
+}
+
+// apply runs the epilogue on the mh x nw tile of C at row i (leading dimension ldc).
+func (e *epilogue) apply(c []float32, ldc, i, mh, nw int) {
+	for r := 0; r < mh; r++ {
+		row := c[(i+r)*ldc:][:nw]
+		b := e.bias[i+r]
+		if e.relu {
+			biasRelu32(row, row, b)
+			continue
+		}
+		for q := range row {
+			row[q] += b
+		}
+	}
+}
+
+// sgemmPackedParE is sgemmPackedParA with an epilogue applied to every tile of C after its last k slice.
+func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue) {
 	nr := uk.nr
 	if k == 0 || alpha == 0 || m == 0 || n == 0 {
 		scaleRows(m, n, beta, c, ldc)
+		if epi.on {
+			for i := 0; i < m; i++ {
+				epi.apply(c, ldc, i, 1, n)
+			}
+		}
 		return
 	}
 	if beta != 0 && beta != 1 {
@@ -32,7 +65,7 @@ func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	g := parGemms.Get().(*parGemm)
 	defer g.release()
 	*g = parGemm{uk: uk, tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-		packFn: g.packFn, tilesFn: g.tilesFn}
+		epi: epi, packFn: g.packFn, tilesFn: g.tilesFn}
 	g.bPanels = (n + nr - 1) / nr
 	g.aPanels = (m + sgemmMR - 1) / sgemmMR
 	g.workers = max(1, min(workers, max(g.bPanels, g.aPanels)))
@@ -85,6 +118,7 @@ type parGemm struct {
 	byB              bool // the workers split B's panels, else A's
 	p0, kc           int  // the current slice of k
 	acc              bool // the current slice adds to C
+	epi              epilogue
 	packFn, tilesFn  func(w int)
 }
 
@@ -122,8 +156,12 @@ func (g *parGemm) pack(w int) {
 
 // tiles runs worker w's tiles of C for the current slice.
 func (g *parGemm) tiles(w int) {
+	var epi *epilogue
+	if g.epi.on && g.p0+g.kc == g.k { // the last slice
+		epi = &g.epi
+	}
 	if !g.byB {
-		sgemmTiles(g.uk, g.kc, g.acc, g.ap, g.bp, g.c, g.ldc, g.m, g.n, w*g.aPanels/g.workers, (w+1)*g.aPanels/g.workers, 0, g.bPanels)
+		sgemmTiles(g.uk, g.kc, g.acc, g.ap, g.bp, g.c, g.ldc, g.m, g.n, w*g.aPanels/g.workers, (w+1)*g.aPanels/g.workers, 0, g.bPanels, epi)
 		return
 	}
 	// sgemmNC panels of B at a time, packed right before the kernels read them, so they are read from
@@ -133,7 +171,7 @@ func (g *parGemm) tiles(w int) {
 	for j := jb0; j < jb1; j += sgemmNCPanels {
 		je := min(j+sgemmNCPanels, jb1)
 		packB(g.tB, g.b, g.ldb, g.p0, g.kc, g.n, g.uk.nr, j, je, g.bp)
-		sgemmTiles(g.uk, g.kc, g.acc, g.ap, g.bp, g.c, g.ldc, g.m, g.n, 0, g.aPanels, j, je)
+		sgemmTiles(g.uk, g.kc, g.acc, g.ap, g.bp, g.c, g.ldc, g.m, g.n, 0, g.aPanels, j, je, epi)
 	}
 }
 
@@ -143,8 +181,9 @@ const sgemmNCPanels = 8
 
 // sgemmTiles runs the micro-kernel on the tiles of C in A panels [a0, a1) and B panels [b0, b1) of the
 // packed kc-deep slices ap (all of op(A)'s rows, panel i at ap[i*sgemmMR*kc:]) and bp (panel j at
-// bp[j*kc*nr:]), sgemmMC rows of A at a time, as sgemmPacked orders them.
-func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n, a0, a1, b0, b1 int) {
+// bp[j*kc*nr:]), sgemmMC rows of A at a time, as sgemmPacked orders them; then epi, when not nil, on each
+// finished tile.
+func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n, a0, a1, b0, b1 int, epi *epilogue) {
 	nr := uk.nr
 	var edge [sgemmMR * sgemmMaxNR]float32
 	const mcPanels = sgemmMC / sgemmMR
@@ -160,6 +199,9 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 				apan := ap[i*kc:]
 				if mh == sgemmMR && nw == nr {
 					uk.run(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc)
+					if epi != nil {
+						epi.apply(c[j0:], ldc, i, mh, nw)
+					}
 					continue
 				}
 				uk.run(kc, &apan[0], &bpan[0], &edge[0], nr, false)
@@ -173,6 +215,9 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 					for q, v := range e {
 						row[q] += v
 					}
+				}
+				if epi != nil {
+					epi.apply(c[j0:], ldc, i, mh, nw)
 				}
 			}
 		}

@@ -23,6 +23,10 @@ func gemmPacked[T opFloat](pa *kern.PackedA[T], workers int, transB bool, n int,
 	kern.GemmPacked(pa, workers, transB, n, b, ldb, beta, c, ldc)
 }
 
+func gemmPackedBiasAct[T opFloat](pa *kern.PackedA[T], workers int, transB bool, n int, b []T, ldb int, c []T, ldc int, bias []T, relu bool) {
+	kern.GemmPackedBiasAct(pa, workers, transB, n, b, ldb, c, ldc, bias, relu)
+}
+
 func getScratch[T opFloat](n int) *[]T { return kern.GetScratch[T](n) }
 
 func putScratch[T opFloat](s *[]T) { kern.PutScratch(s) }

@@ -287,11 +287,7 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols [
 			col = *buf
 			im2col(g, xn, col)
 		}
-		gemmPacked(wp, 1, false, p, col, p, 0, yn, p)
-		for o := 0; o < g.o; o++ {
-			row := yn[o*p : (o+1)*p]
-			biasAct(row, row, b[o], relu)
-		}
+		gemmPackedBiasAct(wp, 1, false, p, col, p, yn, p, b, relu)
 	})
 }
 

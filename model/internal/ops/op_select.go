@@ -1,6 +1,10 @@
 package ops
 
-import "math"
+import (
+	"math"
+
+	kern "inceptionlab/model/internal/gemm"
+)
 
 // Branch-free element-wise selects. The ReLU-shaped loops of the ops (keep a value or write zero,
 // depending on its sign or on a dropout mask) branch unpredictably on real activations: about half the
@@ -13,30 +17,9 @@ import "math"
 // masked-out value is +0. A NaN is passed through instead of being turned into 0 where its sign bit is
 // clear, which only makes a diverged run easier to see.
 
-// biasAct sets dst = relu?(src + bias); dst and src may be the same slice.
-func biasAct[T opFloat](dst, src []T, bias T, relu bool) {
-	dst = dst[:len(src)]
-	if !relu {
-		for i, v := range src {
-			dst[i] = v + bias
-		}
-		return
-	}
-	switch d := any(dst).(type) {
-	case []float32:
-		s, b := any(src).([]float32), any(bias).(float32)
-		for i, v := range s {
-			u := math.Float32bits(v + b)
-			d[i] = math.Float32frombits(u &^ uint32(int32(u)>>31)) // sign set: all-ones mask cleared
-		}
-	case []float64:
-		s, b := any(src).([]float64), any(bias).(float64)
-		for i, v := range s {
-			u := math.Float64bits(v + b)
-			d[i] = math.Float64frombits(u &^ uint64(int64(u)>>63))
-		}
-	}
-}
+// biasAct sets dst = relu?(src + bias); dst and src may be the same slice (kern.BiasAct, which the GEMM's
+// epilogue applies the same way).
+func biasAct[T opFloat](dst, src []T, bias T, relu bool) { kern.BiasAct(dst, src, bias, relu) }
 
 // maskPositive sets dz = dy where y > 0, else 0 (the ReLU gradient given the ReLU's output y).
 func maskPositive[T opFloat](y, dy, dz []T) {
