@@ -21,7 +21,7 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 // sgemmPackedParA is sgemmPackedPar with op(A) already packed in pre (PackA's layout: per sgemmKC
 // slice of k, all of A's panels) when pre is not nil; a is then not read.
 func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmPackedParE(uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epilogue{})
+	sgemmPackedParE(uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epilogue{}, 0, 0)
 }
 
 // epilogue is what the tiles of C get after their last k slice: bias[i] added to row i, then a ReLU
@@ -47,8 +47,9 @@ func (e *epilogue) apply(c []float32, ldc, i, mh, nw int) {
 	}
 }
 
-// sgemmPackedParE is sgemmPackedParA with an epilogue applied to every tile of C after its last k slice.
-func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue) {
+// sgemmPackedParE is sgemmPackedParA with an epilogue applied to every tile of C after its last k slice,
+// and, when sp > 0, B holding samples side by side (see GemmPackedSamples: b is x, ldb unused).
+func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue, sp, sstride int) {
 	nr := uk.nr
 	if k == 0 || alpha == 0 || m == 0 || n == 0 {
 		scaleRows(m, n, beta, c, ldc)
@@ -65,7 +66,7 @@ func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	g := parGemms.Get().(*parGemm)
 	defer g.release()
 	*g = parGemm{uk: uk, tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-		epi: epi, packFn: g.packFn, tilesFn: g.tilesFn}
+		epi: epi, sp: sp, sstride: sstride, packFn: g.packFn, tilesFn: g.tilesFn}
 	g.bPanels = (n + nr - 1) / nr
 	g.aPanels = (m + sgemmMR - 1) / sgemmMR
 	g.workers = max(1, min(workers, max(g.bPanels, g.aPanels)))
@@ -119,6 +120,7 @@ type parGemm struct {
 	p0, kc           int  // the current slice of k
 	acc              bool // the current slice adds to C
 	epi              epilogue
+	sp, sstride      int // B holds samples side by side (GemmPackedSamples) when sp > 0
 	packFn, tilesFn  func(w int)
 }
 
@@ -146,12 +148,21 @@ func (g *parGemm) pack(w int) {
 	}
 	lo, hi := w*g.tasks/g.workers, (w+1)*g.tasks/g.workers
 	if bl, bh := min(lo, g.bPanels), min(hi, g.bPanels); bl < bh {
-		packB(g.tB, g.b, g.ldb, g.p0, g.kc, g.n, g.uk.nr, bl, bh, g.bp)
+		g.packB(bl, bh)
 	}
 	if al, ah := max(lo, g.bPanels)-g.bPanels, max(hi, g.bPanels)-g.bPanels; al < ah { // none when A comes packed
 		i0, i1 := al*sgemmMR, min(ah*sgemmMR, g.m)
 		packA(g.tA, g.a, g.lda, i0, i1-i0, g.p0, g.kc, g.alpha, g.ap[i0*g.kc:])
 	}
+}
+
+// packB packs B panels [j0, j1) of the current slice.
+func (g *parGemm) packB(j0, j1 int) {
+	if g.sp > 0 {
+		packBSamples(g.b, g.sp, g.sstride, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
+		return
+	}
+	packB(g.tB, g.b, g.ldb, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
 }
 
 // tiles runs worker w's tiles of C for the current slice.
@@ -170,7 +181,7 @@ func (g *parGemm) tiles(w int) {
 	jb0, jb1 := w*g.bPanels/g.workers, (w+1)*g.bPanels/g.workers
 	for j := jb0; j < jb1; j += sgemmNCPanels {
 		je := min(j+sgemmNCPanels, jb1)
-		packB(g.tB, g.b, g.ldb, g.p0, g.kc, g.n, g.uk.nr, j, je, g.bp)
+		g.packB(j, je)
 		sgemmTiles(g.uk, g.kc, g.acc, g.ap, g.bp, g.c, g.ldc, g.m, g.n, 0, g.aPanels, j, je, epi)
 	}
 }
@@ -220,6 +231,52 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 					epi.apply(c[j0:], ldc, i, mh, nw)
 				}
 			}
+		}
+	}
+}
+
+// packBSamples is packB for a B that holds samples side by side (see GemmPackedSamples): column j*p+q,
+// row r of B is x[j*stride + r*p + q]. Each panel's columns fall into runs of at most p contiguous values,
+// one run per sample it spans, the same for every row; the runs are copied straight from the samples, so
+// B is never gathered into a matrix of its own first.
+func packBSamples(x []float32, p, stride, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
+	type run struct{ q, at, n int } // panel column, offset in x of row p0, length
+	var runs [sgemmMaxNR]run
+	for jp := jp0; jp < jp1; jp++ {
+		j0 := jp * nr
+		nw := min(nr, n-j0)
+		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
+		nrun := 0
+		for q := 0; q < nw; {
+			col := j0 + q
+			s, pos := col/p, col%p
+			l := min(p-pos, nw-q)
+			runs[nrun] = run{q, s*stride + p0*p + pos, l}
+			nrun++
+			q += l
+		}
+		rs := runs[:nrun]
+		for r := 0; r < kc; r++ {
+			d := dst[r*nr : (r+1)*nr]
+			off := r * p
+			if p == 1 {
+				for i, u := range rs {
+					d[i] = x[u.at+off]
+				}
+			} else {
+				for _, u := range rs {
+					src := x[u.at+off:][:u.n]
+					if u.n >= 16 {
+						copy(d[u.q:], src)
+						continue
+					}
+					dd := d[u.q:][:u.n]
+					for i, v := range src {
+						dd[i] = v
+					}
+				}
+			}
+			clear(d[nw:])
 		}
 	}
 }

@@ -27,6 +27,10 @@ func gemmPackedBiasAct[T opFloat](pa *kern.PackedA[T], workers int, transB bool,
 	kern.GemmPackedBiasAct(pa, workers, transB, n, b, ldb, c, ldc, bias, relu)
 }
 
+func gemmPackedSamples[T opFloat](pa *kern.PackedA[T], workers, ns, p int, x []T, stride int, beta T, c []T, ldc int) {
+	kern.GemmPackedSamples(pa, workers, ns, p, x, stride, beta, c, ldc)
+}
+
 func getScratch[T opFloat](n int) *[]T { return kern.GetScratch[T](n) }
 
 func putScratch[T opFloat](s *[]T) { kern.PutScratch(s) }

@@ -292,21 +292,34 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols [
 }
 
 // convForwardChunked runs the forward pass s samples per GEMM: im2col of each sample into its own
-// column block, one GEMM split across the cores, then bias, ReLU and the scatter to NCHW in one pass.
+// column block (a 1x1 convolution has none: the GEMM packs its input straight from the samples), one
+// GEMM split across the cores, then bias, ReLU and the scatter to NCHW in one pass.
 func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y []T, relu bool, s int, cache []T) {
 	ckk, p := g.ckk(), g.p()
-	colBuf, outBuf := getScratch[T](ckk*s*p), getScratch[T](g.o*s*p)
-	defer putScratch(colBuf)
+	outBuf := getScratch[T](g.o * s * p)
 	defer putScratch(outBuf)
-	col, out := *colBuf, *outBuf
+	out := *outBuf
+	// A 1x1 convolution's GEMM packs its columns straight from the samples, unless they are to be kept
+	// (which conv2dOp never asks of a 1x1 convolution: its columns are its input).
+	fromSamples := g.direct() && cache == nil
+	var col []T
+	if !fromSamples {
+		colBuf := getScratch[T](ckk * s * p)
+		defer putScratch(colBuf)
+		col = *colBuf
+	}
 	for n0 := 0; n0 < g.n; n0 += s {
 		ns := min(s, g.n-n0)
 		cols := ns * p
-		if cache != nil {
-			col = cache[n0*ckk*p : (n0+ns)*ckk*p]
+		if fromSamples {
+			gemmPackedSamples(wp, workersFor(g.o*cols), ns, p, x[n0*g.inSize():], g.inSize(), 0, out, cols)
+		} else {
+			if cache != nil {
+				col = cache[n0*ckk*p : (n0+ns)*ckk*p]
+			}
+			im2colChunk(g, x, n0, ns, col)
+			gemmPacked(wp, workersFor(g.o*cols), false, cols, col, cols, 0, out, cols)
 		}
-		im2colChunk(g, x, n0, ns, col)
-		gemmPacked(wp, workersFor(g.o*cols), false, cols, col, cols, 0, out, cols)
 		parallelSamples(ns, workersFor(ns), func(_, j int) {
 			yn := y[(n0+j)*g.outSize() : (n0+j+1)*g.outSize()]
 			for o := 0; o < g.o; o++ {
