@@ -142,3 +142,43 @@ func GemmPackedSamples[T Float](pa *PackedA[T], workers, ns, p int, x []T, strid
 	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, any(x).([]float32), 0, float32(beta), c32, ldc,
 		epilogue{}, p, stride)
 }
+
+// GemmPackedToSamples computes a batched convolution's output: relu?(op(A)*B + bias), row i of the
+// product plus bias[i], with column j*p+q stored at y[j*outSize + i*p + q] (position q of output
+// channel i of sample j, NCHW). B is pa.k x n (n a multiple of p) with leading dimension ldb when x is
+// nil; else it holds samples side by side as in GemmPackedSamples (x, xStride; b and ldb unused). c
+// (pa.m x n, leading dimension n) is scratch for the k slices before the last. The pure-Go float32 GEMM
+// writes each finished tile straight to y; the result is bit for bit the product into c followed by
+// BiasAct from c into y.
+func GemmPackedToSamples[T Float](pa *PackedA[T], workers, n int, b []T, ldb int, x []T, xStride int, c []T, y []T, p, outSize int, bias []T, relu bool) {
+	if p < 1 || n%p != 0 || len(bias) < pa.m || outSize < pa.m*p || (n > 0 && len(y) < (n/p-1)*outSize+pa.m*p) {
+		panic(fmt.Sprintf("model: gemm: %d columns of %d-position samples (%d apart) into %d values, %d biases for %d rows", n, p, outSize, len(y), len(bias), pa.m))
+	}
+	ns := n / p
+	if pa.buf == nil || pa.m == 0 || n == 0 || pa.k == 0 {
+		if x != nil {
+			GemmPackedSamples(pa, workers, ns, p, x, xStride, 0, c, n)
+		} else {
+			GemmPacked(pa, workers, false, n, b, ldb, 0, c, n)
+		}
+		for j := 0; j < ns; j++ {
+			for i := 0; i < pa.m; i++ {
+				BiasAct(y[j*outSize+i*p:][:p], c[i*n+j*p:][:p], bias[i], relu)
+			}
+		}
+		return
+	}
+	c32 := any(c).([]float32)
+	checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, pa.k*n, n, len(c32), n)
+	epi := epilogue{bias: any(bias).([]float32)[:pa.m], relu: relu, on: true, y: any(y).([]float32), p: p, outSize: outSize}
+	if x != nil {
+		if stride := xStride; stride < pa.k*p || len(x) < (ns-1)*stride+pa.k*p {
+			panic(fmt.Sprintf("model: gemm: %d samples of %d x %d values, %d apart, do not fit in %d values", ns, pa.k, p, stride, len(x)))
+		}
+		sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, any(x).([]float32), 0, 0, c32, n, epi, p, xStride)
+		return
+	}
+	b32 := any(b).([]float32)
+	checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, len(b32), ldb, len(c32), n)
+	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, b32, ldb, 0, c32, n, epi, 0, 0)
+}

@@ -122,3 +122,56 @@ func TestGemmPackedSamplesMatchesGathered(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmPackedToSamplesMatchesTwoPasses checks the batched convolution output written tile by tile
+// into NCHW against the product into a matrix followed by BiasAct into NCHW, bit for bit, for B as a
+// matrix and B packed from samples, over several k slices, edge tiles, runs that straddle panels, 1 and
+// 2 workers, ReLU on and off.
+func TestGemmPackedToSamplesMatchesTwoPasses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, d := range []struct{ m, k, ns, p int }{{64, 48, 37, 1}, {20, 300, 9, 4}, {7, 33, 6, 16}, {96, 520, 11, 49}, {13, 70, 5, 3}} {
+		for _, fromX := range []bool{false, true} {
+			for _, relu := range []bool{false, true} {
+				for _, workers := range []int{1, 2} {
+					t.Run(fmt.Sprintf("m%d,k%d,ns%d,p%d,x=%t,relu=%t,w%d", d.m, d.k, d.ns, d.p, fromX, relu, workers), func(t *testing.T) {
+						n, stride, outSize := d.ns*d.p, d.k*d.p+2, d.m*d.p+3
+						x := noisy(rng, make([]float64, (d.ns-1)*stride+d.k*d.p))
+						b := make([]float32, d.k*n)
+						for r := 0; r < d.k; r++ {
+							for j := 0; j < d.ns; j++ {
+								copy(b[r*n+j*d.p:][:d.p], x[j*stride+r*d.p:][:d.p])
+							}
+						}
+						a := noisy(rng, make([]float64, d.m*d.k))
+						pa := PackA(false, d.m, d.k, float32(1), a, d.k)
+						defer pa.Release()
+						c := make([]float32, d.m*n)
+						GemmPacked(pa, workers, false, n, b, n, 0, c, n)
+						bias := make([]float32, d.m)
+						for i := range bias {
+							bias[i] = -c[i*n+(i*5)%n]
+						}
+						want := noisy(rng, make([]float64, (d.ns-1)*outSize+d.m*d.p))
+						got := append([]float32(nil), want...)
+						for j := 0; j < d.ns; j++ {
+							for i := 0; i < d.m; i++ {
+								BiasAct(want[j*outSize+i*d.p:][:d.p], c[i*n+j*d.p:][:d.p], bias[i], relu)
+							}
+						}
+						scratch := noisy(rng, make([]float64, d.m*n))
+						if fromX {
+							GemmPackedToSamples(pa, workers, n, nil, 0, x, stride, scratch, got, d.p, outSize, bias, relu)
+						} else {
+							GemmPackedToSamples(pa, workers, n, b, n, nil, 0, scratch, got, d.p, outSize, bias, relu)
+						}
+						for i := range want {
+							if got[i] != want[i] {
+								t.Fatalf("y[%d] = %v tile by tile, %v in two passes", i, got[i], want[i])
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}

@@ -24,16 +24,25 @@ func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	sgemmPackedParE(uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epilogue{}, 0, 0)
 }
 
-// epilogue is what the tiles of C get after their last k slice: bias[i] added to row i, then a ReLU
-// (see BiasAct), when on.
+// epilogue is what the tiles of C get after their last k slice, when on: bias[i] added to row i, then a
+// ReLU (see BiasAct). With y set, the results go to y instead, column j*p+q of C being position q of
+// sample j in NCHW (y[j*outSize + i*p + q]): a batched convolution's output, scattered while the tile is
+// in L1 rather than by another pass over C.
 type epilogue struct {
-	bias []float32
-	relu bool
-	on   bool
+	bias       []float32
+	relu       bool
+	on         bool
+	y          []float32
+	p, outSize int
 }
 
-// apply runs the epilogue on the mh x nw tile of C at row i (leading dimension ldc).
-func (e *epilogue) apply(c []float32, ldc, i, mh, nw int) {
+// apply runs the epilogue on the mh x nw tile of C at row i, column j0 (leading dimension ldc).
+func (e *epilogue) apply(c []float32, ldc, i, j0, mh, nw int) {
+	if e.y != nil {
+		e.scatter(c, ldc, i, j0, mh, nw)
+		return
+	}
+	c = c[j0:]
 	for r := 0; r < mh; r++ {
 		row := c[(i+r)*ldc:][:nw]
 		b := e.bias[i+r]
@@ -47,6 +56,29 @@ func (e *epilogue) apply(c []float32, ldc, i, mh, nw int) {
 	}
 }
 
+// scatter is apply with y set.
+func (e *epilogue) scatter(c []float32, ldc, i, j0, mh, nw int) {
+	p := e.p
+	for q := 0; q < nw; {
+		col := j0 + q
+		s, pos := col/p, col%p
+		l := min(p-pos, nw-q)
+		for r := 0; r < mh; r++ {
+			src := c[(i+r)*ldc+col:][:l]
+			dst := e.y[s*e.outSize+(i+r)*p+pos:][:l]
+			b := e.bias[i+r]
+			if e.relu {
+				biasRelu32(dst, src, b)
+				continue
+			}
+			for k, v := range src {
+				dst[k] = v + b
+			}
+		}
+		q += l
+	}
+}
+
 // sgemmPackedParE is sgemmPackedParA with an epilogue applied to every tile of C after its last k slice,
 // and, when sp > 0, B holding samples side by side (see GemmPackedSamples: b is x, ldb unused).
 func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue, sp, sstride int) {
@@ -55,7 +87,7 @@ func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 		scaleRows(m, n, beta, c, ldc)
 		if epi.on {
 			for i := 0; i < m; i++ {
-				epi.apply(c, ldc, i, 1, n)
+				epi.apply(c, ldc, i, 0, 1, n)
 			}
 		}
 		return
@@ -211,7 +243,7 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 				if mh == sgemmMR && nw == nr {
 					uk.run(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc)
 					if epi != nil {
-						epi.apply(c[j0:], ldc, i, mh, nw)
+						epi.apply(c, ldc, i, j0, mh, nw)
 					}
 					continue
 				}
@@ -228,7 +260,7 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 					}
 				}
 				if epi != nil {
-					epi.apply(c[j0:], ldc, i, mh, nw)
+					epi.apply(c, ldc, i, j0, mh, nw)
 				}
 			}
 		}

@@ -31,6 +31,10 @@ func gemmPackedSamples[T opFloat](pa *kern.PackedA[T], workers, ns, p int, x []T
 	kern.GemmPackedSamples(pa, workers, ns, p, x, stride, beta, c, ldc)
 }
 
+func gemmPackedToSamples[T opFloat](pa *kern.PackedA[T], workers, n int, b []T, ldb int, x []T, xStride int, c, y []T, p, outSize int, bias []T, relu bool) {
+	kern.GemmPackedToSamples(pa, workers, n, b, ldb, x, xStride, c, y, p, outSize, bias, relu)
+}
+
 func getScratch[T opFloat](n int) *[]T { return kern.GetScratch[T](n) }
 
 func putScratch[T opFloat](s *[]T) { kern.PutScratch(s) }

@@ -292,8 +292,9 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols [
 }
 
 // convForwardChunked runs the forward pass s samples per GEMM: im2col of each sample into its own
-// column block (a 1x1 convolution has none: the GEMM packs its input straight from the samples), one
-// GEMM split across the cores, then bias, ReLU and the scatter to NCHW in one pass.
+// column block (a 1x1 convolution has none: the GEMM packs its input straight from the samples), then
+// one GEMM split across the cores, which adds the bias, applies the ReLU and stores each finished tile
+// of the output straight into NCHW (see kern.GemmPackedToSamples).
 func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y []T, relu bool, s int, cache []T) {
 	ckk, p := g.ckk(), g.p()
 	outBuf := getScratch[T](g.o * s * p)
@@ -311,21 +312,16 @@ func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y 
 	for n0 := 0; n0 < g.n; n0 += s {
 		ns := min(s, g.n-n0)
 		cols := ns * p
+		yc := y[n0*g.outSize():]
 		if fromSamples {
-			gemmPackedSamples(wp, workersFor(g.o*cols), ns, p, x[n0*g.inSize():], g.inSize(), 0, out, cols)
-		} else {
-			if cache != nil {
-				col = cache[n0*ckk*p : (n0+ns)*ckk*p]
-			}
-			im2colChunk(g, x, n0, ns, col)
-			gemmPacked(wp, workersFor(g.o*cols), false, cols, col, cols, 0, out, cols)
+			gemmPackedToSamples(wp, workersFor(g.o*cols), cols, nil, 0, x[n0*g.inSize():], g.inSize(), out, yc, p, g.outSize(), b, relu)
+			continue
 		}
-		parallelSamples(ns, workersFor(ns), func(_, j int) {
-			yn := y[(n0+j)*g.outSize() : (n0+j+1)*g.outSize()]
-			for o := 0; o < g.o; o++ {
-				biasAct(yn[o*p:(o+1)*p], out[o*cols+j*p:][:p], b[o], relu)
-			}
-		})
+		if cache != nil {
+			col = cache[n0*ckk*p : (n0+ns)*ckk*p]
+		}
+		im2colChunk(g, x, n0, ns, col)
+		gemmPackedToSamples(wp, workersFor(g.o*cols), cols, col, cols, nil, 0, out, yc, p, g.outSize(), b, relu)
 	}
 }
 
