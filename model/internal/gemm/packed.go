@@ -149,9 +149,13 @@ func GemmPackedSamples[T Float](pa *PackedA[T], workers, ns, p int, x []T, strid
 // nil; else it holds samples side by side as in GemmPackedSamples (x, xStride; b and ldb unused). c
 // (pa.m x n, leading dimension n) is scratch for the k slices before the last. The pure-Go float32 GEMM
 // writes each finished tile straight to y; the result is bit for bit the product into c followed by
-// BiasAct from c into y.
+// BiasAct from c into y. With bias nil the product is stored as it is (relu must be false): a batched
+// 1x1 convolution's input gradient.
 func GemmPackedToSamples[T Float](pa *PackedA[T], workers, n int, b []T, ldb int, x []T, xStride int, c []T, y []T, p, outSize int, bias []T, relu bool) {
-	if p < 1 || n%p != 0 || len(bias) < pa.m || outSize < pa.m*p || (n > 0 && len(y) < (n/p-1)*outSize+pa.m*p) {
+	if bias == nil && relu {
+		panic("model: gemm: a ReLU needs a bias")
+	}
+	if p < 1 || n%p != 0 || (bias != nil && len(bias) < pa.m) || outSize < pa.m*p || (n > 0 && len(y) < (n/p-1)*outSize+pa.m*p) {
 		panic(fmt.Sprintf("model: gemm: %d columns of %d-position samples (%d apart) into %d values, %d biases for %d rows", n, p, outSize, len(y), len(bias), pa.m))
 	}
 	ns := n / p
@@ -163,6 +167,10 @@ func GemmPackedToSamples[T Float](pa *PackedA[T], workers, n int, b []T, ldb int
 		}
 		for j := 0; j < ns; j++ {
 			for i := 0; i < pa.m; i++ {
+				if bias == nil {
+					copy(y[j*outSize+i*p:][:p], c[i*n+j*p:][:p])
+					continue
+				}
 				BiasAct(y[j*outSize+i*p:][:p], c[i*n+j*p:][:p], bias[i], relu)
 			}
 		}
@@ -170,7 +178,11 @@ func GemmPackedToSamples[T Float](pa *PackedA[T], workers, n int, b []T, ldb int
 	}
 	c32 := any(c).([]float32)
 	checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, pa.k*n, n, len(c32), n)
-	epi := epilogue{bias: any(bias).([]float32)[:pa.m], relu: relu, on: true, y: any(y).([]float32), p: p, outSize: outSize}
+	var b32s []float32
+	if bias != nil {
+		b32s = any(bias).([]float32)[:pa.m]
+	}
+	epi := epilogue{bias: b32s, relu: relu, on: true, y: any(y).([]float32), p: p, outSize: outSize}
 	if x != nil {
 		if stride := xStride; stride < pa.k*p || len(x) < (ns-1)*stride+pa.k*p {
 			panic(fmt.Sprintf("model: gemm: %d samples of %d x %d values, %d apart, do not fit in %d values", ns, pa.k, p, stride, len(x)))

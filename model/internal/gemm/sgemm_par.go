@@ -66,6 +66,10 @@ func (e *epilogue) scatter(c []float32, ldc, i, j0, mh, nw int) {
 		for r := 0; r < mh; r++ {
 			src := c[(i+r)*ldc+col:][:l]
 			dst := e.y[s*e.outSize+(i+r)*p+pos:][:l]
+			if e.bias == nil {
+				copy(dst, src)
+				continue
+			}
 			b := e.bias[i+r]
 			if e.relu {
 				biasRelu32(dst, src, b)

@@ -101,6 +101,15 @@ func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int, chunked bool,
 		for n0 := 0; n0 < g.n; n0 += s {
 			ns := min(s, g.n-n0)
 			cols := ns * p
+			if g.direct() { // dx is the product itself: stored into NCHW tile by tile, dz packed from NCHW if it is
+				dxc := dx[n0*g.inSize():]
+				if chunked {
+					gemmPackedToSamples(wp, workersFor(ckk*cols), cols, dz[n0*g.outSize():], cols, nil, 0, dcol, dxc, p, g.inSize(), nil, false)
+				} else {
+					gemmPackedToSamples(wp, workersFor(ckk*cols), cols, nil, 0, dz[n0*g.outSize():], g.outSize(), dcol, dxc, p, g.inSize(), nil, false)
+				}
+				continue
+			}
 			dzc := chunkOf(g, dz, *dzBuf, n0, ns, chunked)
 			gemmPacked(wp, workersFor(ckk*cols), false, cols, dzc, cols, 0, dcol, cols)
 			col2imChunk(g, dcol, n0, ns, dx)
