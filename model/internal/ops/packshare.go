@@ -29,8 +29,11 @@ type PackShare struct {
 func NewPackShare() *PackShare { return &PackShare{entries: map[packKey]*packEntry{}} }
 
 // Begin starts a generation in which users graphs run at once; each convolution packs its filters once
-// for all of them.
+// for all of them. On a nil PackShare it does nothing.
 func (s *PackShare) Begin(users int) {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	s.gen++
 	s.users = max(users, 1)
