@@ -81,7 +81,7 @@ func GemmPackedBiasAct[T Float](pa *PackedA[T], workers int, tB bool, n int, b [
 	b32, c32 := any(b).([]float32), any(c).([]float32)
 	checkGemm(pa.tA, tB, pa.m, n, pa.k, len(pa.a), pa.lda, len(b32), ldb, len(c32), ldc)
 	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, tB, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, b32, ldb, 0, c32, ldc,
-		epilogue{bias: any(bias).([]float32)[:pa.m], relu: relu, on: true}, 0, 0)
+		epilogue{bias: any(bias).([]float32)[:pa.m], relu: relu}, 0, 0)
 }
 
 // BiasAct sets dst = relu?(src + bias); dst and src may be the same slice. A ReLU of a negative value,
@@ -122,9 +122,7 @@ func biasRelu32(dst, src []float32, b float32) {
 // (the gather was ~9% of a 32x128 inference). Bit for bit GemmPacked on the gathered matrix.
 func GemmPackedSamples[T Float](pa *PackedA[T], workers, ns, p int, x []T, stride int, beta T, c []T, ldc int) {
 	n := ns * p
-	if ns > 0 && (p < 1 || stride < pa.k*p || len(x) < (ns-1)*stride+pa.k*p) {
-		panic(fmt.Sprintf("model: gemm: %d samples of %d x %d values, %d apart, do not fit in %d values", ns, pa.k, p, stride, len(x)))
-	}
+	checkSamples(ns, pa.k, p, stride, len(x))
 	if pa.buf == nil || pa.m == 0 || n == 0 || pa.k == 0 {
 		bBuf := getScratch[T](pa.k * n)
 		defer putScratch(bBuf)
@@ -141,6 +139,13 @@ func GemmPackedSamples[T Float](pa *PackedA[T], workers, ns, p int, x []T, strid
 	checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, pa.k*n, n, len(c32), ldc)
 	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, any(x).([]float32), 0, float32(beta), c32, ldc,
 		epilogue{}, p, stride)
+}
+
+// checkSamples panics unless ns samples of k x p values, stride values apart, fit in have values.
+func checkSamples(ns, k, p, stride, have int) {
+	if ns > 0 && (p < 1 || stride < k*p || have < (ns-1)*stride+k*p) {
+		panic(fmt.Sprintf("model: gemm: %d samples of %d x %d values, %d apart, do not fit in %d values", ns, k, p, stride, have))
+	}
 }
 
 // GemmPackedToSamples computes a batched convolution's output: relu?(op(A)*B + bias), row i of the
@@ -177,20 +182,19 @@ func GemmPackedToSamples[T Float](pa *PackedA[T], workers, n int, b []T, ldb int
 		return
 	}
 	c32 := any(c).([]float32)
-	checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, pa.k*n, n, len(c32), n)
-	var b32s []float32
+	epi := epilogue{relu: relu, y: any(y).([]float32), p: p, outSize: outSize}
 	if bias != nil {
-		b32s = any(bias).([]float32)[:pa.m]
+		epi.bias = any(bias).([]float32)[:pa.m]
 	}
-	epi := epilogue{bias: b32s, relu: relu, on: true, y: any(y).([]float32), p: p, outSize: outSize}
-	if x != nil {
-		if stride := xStride; stride < pa.k*p || len(x) < (ns-1)*stride+pa.k*p {
-			panic(fmt.Sprintf("model: gemm: %d samples of %d x %d values, %d apart, do not fit in %d values", ns, pa.k, p, stride, len(x)))
-		}
-		sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, any(x).([]float32), 0, 0, c32, n, epi, p, xStride)
-		return
+	var b32 []float32
+	ld, sp := ldb, 0
+	if x != nil { // B packed from the samples
+		checkSamples(ns, pa.k, p, xStride, len(x))
+		checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, pa.k*n, n, len(c32), n)
+		b32, ld, sp = any(x).([]float32), 0, p
+	} else {
+		b32 = any(b).([]float32)
+		checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, len(b32), ldb, len(c32), n)
 	}
-	b32 := any(b).([]float32)
-	checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, len(b32), ldb, len(c32), n)
-	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, b32, ldb, 0, c32, n, epi, 0, 0)
+	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, b32, ld, 0, c32, n, epi, sp, xStride)
 }

@@ -24,17 +24,20 @@ func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	sgemmPackedParE(uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epilogue{}, 0, 0)
 }
 
-// epilogue is what the tiles of C get after their last k slice, when on: bias[i] added to row i, then a
-// ReLU (see BiasAct). With y set, the results go to y instead, column j*p+q of C being position q of
-// sample j in NCHW (y[j*outSize + i*p + q]): a batched convolution's output, scattered while the tile is
-// in L1 rather than by another pass over C.
+// epilogue is what the tiles of C get after their last k slice: bias[i] added to row i, then a ReLU
+// (see BiasAct). With y set, the results go to y instead, column j*p+q of C being position q of sample j
+// in NCHW (y[j*outSize + i*p + q]): a batched convolution's output, scattered while the tile is in L1
+// rather than by another pass over C; with y set and no bias, the tiles are only scattered. The zero
+// epilogue does nothing.
 type epilogue struct {
 	bias       []float32
 	relu       bool
-	on         bool
 	y          []float32
 	p, outSize int
 }
+
+// on reports whether the epilogue does anything.
+func (e *epilogue) on() bool { return e.bias != nil || e.y != nil }
 
 // apply runs the epilogue on the mh x nw tile of C at row i, column j0 (leading dimension ldc).
 func (e *epilogue) apply(c []float32, ldc, i, j0, mh, nw int) {
@@ -89,7 +92,7 @@ func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	nr := uk.nr
 	if k == 0 || alpha == 0 || m == 0 || n == 0 {
 		scaleRows(m, n, beta, c, ldc)
-		if epi.on {
+		if epi.on() {
 			for i := 0; i < m; i++ {
 				epi.apply(c, ldc, i, 0, 1, n)
 			}
@@ -204,7 +207,7 @@ func (g *parGemm) packB(j0, j1 int) {
 // tiles runs worker w's tiles of C for the current slice.
 func (g *parGemm) tiles(w int) {
 	var epi *epilogue
-	if g.epi.on && g.p0+g.kc == g.k { // the last slice
+	if g.epi.on() && g.p0+g.kc == g.k { // the last slice
 		epi = &g.epi
 	}
 	if !g.byB {

@@ -27,10 +27,6 @@ func gemmPackedBiasAct[T opFloat](pa *kern.PackedA[T], workers int, transB bool,
 	kern.GemmPackedBiasAct(pa, workers, transB, n, b, ldb, c, ldc, bias, relu)
 }
 
-func gemmPackedSamples[T opFloat](pa *kern.PackedA[T], workers, ns, p int, x []T, stride int, beta T, c []T, ldc int) {
-	kern.GemmPackedSamples(pa, workers, ns, p, x, stride, beta, c, ldc)
-}
-
 func gemmPackedToSamples[T opFloat](pa *kern.PackedA[T], workers, n int, b []T, ldb int, x []T, xStride int, c, y []T, p, outSize int, bias []T, relu bool) {
 	kern.GemmPackedToSamples(pa, workers, n, b, ldb, x, xStride, c, y, p, outSize, bias, relu)
 }

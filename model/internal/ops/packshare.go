@@ -50,13 +50,15 @@ type packKey struct {
 type packEntry struct {
 	mu     sync.Mutex
 	gen    uint64
-	uses   int // graphs that took the panels in this generation
+	users  int // graphs running in that generation
+	uses   int // of those, the ones that took the panels
 	active int // of those, the ones not done with them yet
 	pa     any // *kern.PackedA[T], nil when released
 }
 
-// sharedPackA returns alpha=1 op(A) packed (see packA), from s when s is not nil, and the entry to pass
-// to s.done when the caller's products are finished (nil: release pa itself).
+// sharedPackA returns alpha=1 op(A) packed (see packA), from s when s is not nil and more than one graph
+// runs, and the entry to pass to s.release when the caller's products are finished (nil: pa is the
+// caller's alone).
 func sharedPackA[T opFloat](s *PackShare, tA bool, m, k int, a []T, lda int) (*kern.PackedA[T], *packEntry) {
 	if s == nil || len(a) == 0 {
 		return packA(tA, m, k, 1, a, lda), nil
@@ -64,13 +66,15 @@ func sharedPackA[T opFloat](s *PackShare, tA bool, m, k int, a []T, lda int) (*k
 	key := packKey{unsafe.Pointer(&a[0]), tA}
 	s.mu.Lock()
 	gen, users := s.gen, s.users
-	e := s.entries[key]
-	if e == nil {
-		e = &packEntry{}
-		s.entries[key] = e
+	var e *packEntry
+	if users > 1 {
+		if e = s.entries[key]; e == nil {
+			e = &packEntry{}
+			s.entries[key] = e
+		}
 	}
 	s.mu.Unlock()
-	if users <= 1 {
+	if e == nil {
 		return packA(tA, m, k, 1, a, lda), nil
 	}
 	e.mu.Lock()
@@ -80,7 +84,7 @@ func sharedPackA[T opFloat](s *PackShare, tA bool, m, k int, a []T, lda int) (*k
 			e.pa.(*kern.PackedA[T]).Release()
 			e.pa = nil
 		}
-		e.gen, e.uses, e.active = gen, 0, 0
+		e.gen, e.users, e.uses, e.active = gen, users, 0, 0
 	}
 	if e.pa == nil {
 		e.pa = packA(tA, m, k, 1, a, lda)
@@ -97,13 +101,10 @@ func (s *PackShare) release(pa interface{ Release() }, e *packEntry) {
 		pa.Release()
 		return
 	}
-	s.mu.Lock()
-	users := s.users
-	s.mu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.active--
-	if e.active == 0 && e.uses >= users && e.pa != nil {
+	if e.active == 0 && e.uses >= e.users && e.pa != nil {
 		pa.Release()
 		e.pa = nil
 	}

@@ -48,11 +48,15 @@ func TestPackShareSharesWithinARunAndRepacksAfter(t *testing.T) {
 	b := randSlice(rng, k*n)
 	for _, tA := range []bool{false, true} {
 		w := randSlice(rng, m*k)
+		lda := k
+		if tA {
+			lda = m
+		}
 		s := NewPackShare()
 
 		s.Begin(2)
-		pa1, e1 := sharedPackA(s, tA, m, k, w, map[bool]int{false: k, true: m}[tA])
-		pa2, e2 := sharedPackA(s, tA, m, k, w, map[bool]int{false: k, true: m}[tA])
+		pa1, e1 := sharedPackA(s, tA, m, k, w, lda)
+		pa2, e2 := sharedPackA(s, tA, m, k, w, lda)
 		if e1 == nil || e1 != e2 || pa1 != pa2 {
 			t.Fatalf("tA=%t: the two parts of a run got different packings (%p, %p)", tA, pa1, pa2)
 		}
@@ -77,13 +81,13 @@ func TestPackShareSharesWithinARunAndRepacksAfter(t *testing.T) {
 				t.Fatalf("tA=%t run %d: product with shared panels differs from the plain GEMM (stale panels?)", tA, run)
 			}
 			if run%2 == 1 {
-				sharedPackA(s, tA, m, k, w, map[bool]int{false: k, true: m}[tA]) // never released
+				sharedPackA(s, tA, m, k, w, lda) // never released
 			}
 		}
 
 		// One part per run: nothing is shared or kept.
 		s.Begin(1)
-		if _, e := sharedPackA(s, tA, m, k, w, map[bool]int{false: k, true: m}[tA]); e != nil {
+		if _, e := sharedPackA(s, tA, m, k, w, lda); e != nil {
 			t.Fatalf("tA=%t: a one-part run shared its packing", tA)
 		}
 	}
