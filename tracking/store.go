@@ -105,7 +105,7 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	db, err := sql.Open("sqlite3", dsn(path, memory, opts.ReadOnly, immutable))
+	db, err := sql.Open(driverFor(memory, opts.ReadOnly), dsn(path, memory, opts.ReadOnly, immutable))
 	if err != nil {
 		return nil, errorf("open %s: %w", path, err)
 	}
@@ -165,7 +165,7 @@ func dsn(path string, memory, readOnly, immutable bool) string {
 	} else {
 		q.Set("_txlock", "immediate")
 		if !memory {
-			q.Set("_journal_mode", "WAL")
+			// WAL is switched on by walDriver's connect hook.
 			// FULL makes each commit durable against power loss as well as
 			// process death; writes are per epoch, so the fsync is cheap.
 			q.Set("_synchronous", "FULL")
@@ -175,6 +175,15 @@ func dsn(path string, memory, readOnly, immutable bool) string {
 		return ":memory:?" + q.Encode()
 	}
 	return fileURI(path) + "?" + q.Encode()
+}
+
+// driverFor names the database/sql driver for a store: walDriver for a
+// writable file, plain go-sqlite3 otherwise.
+func driverFor(memory, readOnly bool) string {
+	if memory || readOnly {
+		return "sqlite3"
+	}
+	return walDriver
 }
 
 // fileURI turns a path into a SQLite file: URI (without query).
