@@ -30,7 +30,10 @@
 //	                            nearest pixels per direction, no antialiasing) | nearest (Keras'
 //	                            flow_from_directory default); Fashion-MNIST's 28 -> 32 is the same
 //	                            in antialias and bilinear
-//	data.split.val              validation fraction of the training data, in (0,1), default 0.1
+//	data.split.val              validation fraction of the training data, in [0,1), default 0.1;
+//	                            0 trains on all of it (the usual protocol for a final test figure):
+//	                            nothing is validated, the best checkpoint is the last epoch's
+//	                            weights (the average, with train.ema), and early stopping is an error
 //	data.augment.hflip          random horizontal flips, default false
 //	data.augment.crop_pad       random crops: pad every side with this many black pixels, then
 //	                            cut an image_size window at a random offset; 0 (default) = off,

@@ -62,7 +62,7 @@ func (e *Experiment) validateData(v *errorList) {
 	if d.Channels != 1 && d.Channels != 3 {
 		v.add("data.channels", ErrValue, "must be 1 or 3, got %d", d.Channels)
 	}
-	openUnit(v, "data.split.val", d.Split.Val)
+	halfOpenUnit(v, "data.split.val", d.Split.Val)
 	oneOf(v, "data.resize", d.Resize, Resizes)
 	normVector(v, "data.normalize.mean", d.Normalize.Mean, d.Channels, false)
 	normVector(v, "data.normalize.std", d.Normalize.Std, d.Channels, true)
@@ -180,6 +180,9 @@ func (e *Experiment) validateTrain(v *errorList) {
 	atLeast(v, "train.batch_size", t.BatchSize, 1, "")
 	atLeast(v, "train.epochs", t.Epochs, 1, "")
 	atLeast(v, "train.early_stop.patience", t.EarlyStop.Patience, 0, " (0 = off)")
+	if t.EarlyStop.Patience > 0 && e.Data.Split.Val == 0 {
+		v.add("train.early_stop.patience", ErrValue, "needs a validation split to watch, but data.split.val is 0; set data.split.val in (0, 1) or the patience to 0, got %d", t.EarlyStop.Patience)
+	}
 	atLeast(v, "train.threads", t.Threads, 0, " (0 = all cores)")
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -244,6 +245,7 @@ func (tr *trial) run(ctx context.Context, experiment string, opts Options) (res 
 	if p != nil {
 		res.Epochs = len(p.history)
 		best, _, _ := bestSoFar(p.history)
+		res.BestValTop1 = math.NaN() // stays NaN without a validated epoch (data.split.val: 0)
 		for _, e := range p.history {
 			if e.selected().Top1 == best {
 				res.BestValTop1, res.BestEpoch = best, e.Epoch

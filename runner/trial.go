@@ -181,7 +181,9 @@ func (tr *trial) body(ctx context.Context, run RunRecorder, p *prepared) error {
 		}
 		p.history = append(p.history, ep)
 		sel := ep.selected()
-		improved := sel.Top1 > best || epoch == 1
+		// Without a validation split (data.split.val: 0) nothing chooses among the epochs: the best
+		// checkpoint is the latest one.
+		improved := sel.Top1 > best || epoch == 1 || !p.validates()
 		if improved {
 			best = sel.Top1
 		}
@@ -266,7 +268,7 @@ func (tr *trial) recordEvidence(ctx context.Context, run RunRecorder, p *prepare
 		Predictions: preds, Thumbnails: thumbs}); err != nil {
 		return err
 	}
-	if p.splits.Val == nil || p.splits.Val.Len() == 0 {
+	if !p.validates() {
 		return nil
 	}
 	val, err := evaluateSplit(ctx, best, p.splits.Val, tr.cfg.Train.BatchSize, true)
@@ -288,6 +290,9 @@ func (tr *trial) meta(p *prepared, run RunRecorder, epoch int) map[string]string
 	m[MetaRunID] = run.ID()
 	return m
 }
+
+// validates reports whether the trial holds out a validation split (data.split.val > 0).
+func (p *prepared) validates() bool { return p.splits.Val != nil && p.splits.Val.Len() > 0 }
 
 // selected returns the validation metrics that choose the best checkpoint and drive early stopping:
 // those of the weight average when the run keeps one, otherwise the raw weights'.
@@ -358,7 +363,7 @@ func (tr *trial) epoch(ctx context.Context, p *prepared, epoch int) (Epoch, erro
 	trainSec := tr.now().Sub(start).Seconds()
 	ep := Epoch{Epoch: epoch, LR: lr, TrainLoss: sum / float64(seen), TrainTop1: float64(correct) / float64(seen),
 		MainLoss: mainSum / float64(seen), AuxLoss: auxSum / float64(seen), ImagesPerSec: float64(seen) / trainSec}
-	if p.splits.Val != nil && p.splits.Val.Len() > 0 {
+	if p.validates() {
 		var err error
 		if ep.ValLoss, ep.ValTop1, ep.ValTop5, err = evaluate(ctx, p.net, p.splits.Val, cfg.Train.BatchSize); err != nil {
 			return Epoch{}, err
