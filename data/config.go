@@ -29,6 +29,7 @@ type Config struct {
 	ValFraction float64   // data.split.val: fraction of training data held out, in [0, 1)
 	HFlip       bool      // data.augment.hflip: random horizontal flips of training batches
 	CropPad     int       // data.augment.crop_pad: random crops after zero padding by this many pixels, 0 = off
+	Erase       float64   // data.augment.erase: probability of random erasing per training image, in [0, 1], 0 = off
 	Resize      string    // data.resize: ResizeAntialias (default when empty), ResizeBilinear or ResizeNearest
 	Mean, Std   []float64 // data.normalize.mean/std: len 0 (default 0.5), 1 or Channels; [0,1] units
 	SkipBad     bool      // data.skip_bad: skip unreadable files in class folders instead of failing
@@ -85,6 +86,9 @@ func (c Config) normalized() (Config, error) {
 	}
 	if c.CropPad < 0 || c.CropPad > c.ImageSize/2 {
 		return c, &ConfigError{Field: "data.augment.crop_pad", Value: c.CropPad, Reason: "must be in [0, data.image_size/2] (0 = off)"}
+	}
+	if math.IsNaN(c.Erase) || c.Erase < 0 || c.Erase > 1 {
+		return c, &ConfigError{Field: "data.augment.erase", Value: c.Erase, Reason: "must be in [0, 1] (0 = off)"}
 	}
 	if c.Limit < 0 {
 		return c, &ConfigError{Field: "data.limit", Value: c.Limit, Reason: "must be >= 0 (0 = all)"}

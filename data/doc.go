@@ -31,7 +31,8 @@
 // computed exactly in float64 without intermediate rounding. Each value is then (x/255 - mean[c]) / std[c]; the default
 // mean and std of 0.5 map 0 to -1 and 255 to +1. With augmentation enabled (a non-nil *rand.Rand and
 // Config.HFlip) each image is mirrored left-right with probability 1/2, one draw per image (no draws
-// when HFlip is off).
+// when HFlip is off); Config.CropPad adds random crops and Config.Erase random erasing (Subset.Fill
+// gives the draws).
 //
 // # Splits
 //

@@ -47,8 +47,8 @@ func assemble(cfg Config, classes []string, train, test *store, skipped []string
 	trainIdx, valIdx := stratifiedSplit(train.labels, len(classes), cfg.ValFraction, cfg.Seed)
 	s := &Splits{
 		Classes: classes,
-		Train:   &Subset{name: "train", st: train, members: trainIdx, tf: tf, hflip: cfg.HFlip, cropPad: cfg.CropPad},
-		Val:     &Subset{name: "val", st: train, members: valIdx, tf: tf, hflip: cfg.HFlip, cropPad: cfg.CropPad},
+		Train:   &Subset{name: "train", st: train, members: trainIdx, tf: tf, hflip: cfg.HFlip, cropPad: cfg.CropPad, erase: cfg.Erase},
+		Val:     &Subset{name: "val", st: train, members: valIdx, tf: tf, hflip: cfg.HFlip, cropPad: cfg.CropPad, erase: cfg.Erase},
 		Skipped: skipped,
 	}
 	if test != nil {
@@ -56,7 +56,7 @@ func assemble(cfg Config, classes []string, train, test *store, skipped []string
 		for i := range all {
 			all[i] = i
 		}
-		s.Test = &Subset{name: "test", st: test, members: all, tf: tf, hflip: cfg.HFlip, cropPad: cfg.CropPad}
+		s.Test = &Subset{name: "test", st: test, members: all, tf: tf, hflip: cfg.HFlip, cropPad: cfg.CropPad, erase: cfg.Erase}
 	}
 	s.Info = SplitInfo{
 		Source:      cfg.Source,

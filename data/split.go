@@ -72,7 +72,7 @@ func valCount(n int, frac float64) int {
 // boundedUint64 returns a uniform value in [0, n) from the raw PCG output by Lemire's multiply-and-reject
 // method. It is written out here, rather than using rand.Rand.Shuffle, so the split can never change
 // with the Go version.
-func boundedUint64(src *rand.PCG, n uint64) uint64 {
+func boundedUint64(src interface{ Uint64() uint64 }, n uint64) uint64 {
 	hi, lo := bits.Mul64(src.Uint64(), n)
 	if lo < n {
 		threshold := -n % n

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -24,6 +25,7 @@ type Subset struct {
 	tf      *transform
 	hflip   bool
 	cropPad int
+	erase   float64
 }
 
 // Name returns "train", "val" or "test".
@@ -48,7 +50,11 @@ func (s *Subset) Dims() (c, h, w int) { return s.tf.channels, s.tf.size, s.tf.si
 // 1/2 (exactly one rng draw per image); with Config.CropPad = P > 0 the (possibly mirrored) image is
 // then padded with P black pixels on every side and a window of the original size is cut at offset
 // (dx, dy), each in [0, 2P], from one more draw v per image: dx = v mod (2P+1), dy = (v div (2P+1))
-// mod (2P+1). rng == nil means no augmentation (evaluation).
+// mod (2P+1). With Config.Erase = p > 0, random erasing (Zhong et al., "Random Erasing Data
+// Augmentation", 2017) follows: one more draw decides with probability p whether the image is erased;
+// if so, [eraseRect] draws a rectangle and every pixel of it, in every channel, is replaced by a
+// uniform random byte. rng == nil means no augmentation (evaluation). With HFlip, CropPad and Erase
+// off, Fill makes no draws.
 func (s *Subset) Fill(idx []int, x []float32, y []int, rng *rand.Rand) error {
 	c, h, w := s.Dims()
 	per := c * h * w
@@ -80,6 +86,17 @@ func (s *Subset) Fill(idx []int, x []float32, y []int, rng *rand.Rand) error {
 			}
 			img = padCrop(scratch[:len(img)], img, s.st.size, s.cropPad, int(v%n), int(v/n%n), flip)
 			flip = false
+		}
+		if rng != nil && s.erase > 0 && unitFloat(rng) < s.erase {
+			if x0, y0, ew, eh, ok := eraseRect(rng, s.st.size); ok {
+				if scratch == nil {
+					scratch = make([]uint8, len(img))
+				}
+				if &img[0] != &scratch[0] { // never write into the stored image
+					img = append(scratch[:0], img...)
+				}
+				eraseFill(img, s.st.size, x0, y0, ew, eh, rng)
+			}
 		}
 		s.tf.write(img, x[k*per:(k+1)*per], flip)
 		y[k] = int(s.st.labels[m])
@@ -114,6 +131,60 @@ func padCrop(dst, img []uint8, size, pad, dx, dy int, flip bool) []uint8 {
 		}
 	}
 	return dst
+}
+
+// Random erasing's rectangle: its area is uniform in [eraseMinArea, eraseMaxArea] of the image and its
+// aspect ratio h/w log-uniform in [eraseMinAspect, 1/eraseMinAspect] (the paper's defaults, as in
+// torchvision's RandomErasing); a draw that does not fit is redrawn, at most eraseTries times.
+const (
+	eraseMinArea   = 0.02
+	eraseMaxArea   = 0.4
+	eraseMinAspect = 0.3
+	eraseTries     = 10
+)
+
+// unitFloat returns a float64 in [0, 1) from the top 53 bits of one draw.
+func unitFloat(rng *rand.Rand) float64 { return float64(rng.Uint64()>>11) / (1 << 53) }
+
+// eraseRect draws random erasing's rectangle for a size x size image: top-left (x0, y0), width w and
+// height h, inside the image. ok is false when eraseTries draws all failed to fit (then nothing is
+// erased).
+func eraseRect(rng *rand.Rand, size int) (x0, y0, w, h int, ok bool) {
+	lo, hi := math.Log(eraseMinAspect), math.Log(1/eraseMinAspect)
+	for range eraseTries {
+		area := (eraseMinArea + (eraseMaxArea-eraseMinArea)*unitFloat(rng)) * float64(size*size)
+		r := math.Exp(lo + (hi-lo)*unitFloat(rng))
+		h = int(math.Round(math.Sqrt(area * r)))
+		w = int(math.Round(math.Sqrt(area / r)))
+		if w < 1 || h < 1 || w > size || h > size {
+			continue
+		}
+		x0 = int(boundedUint64(rng, uint64(size-w+1)))
+		y0 = int(boundedUint64(rng, uint64(size-h+1)))
+		return x0, y0, w, h, true
+	}
+	return 0, 0, 0, 0, false
+}
+
+// eraseFill replaces the w x h rectangle at (x0, y0) of every size x size plane of img by uniform
+// random bytes, eight per draw, plane by plane and row by row.
+func eraseFill(img []uint8, size, x0, y0, w, h int, rng *rand.Rand) {
+	var v uint64
+	left := 0
+	plane := size * size
+	for c := 0; c < len(img)/plane; c++ {
+		for y := y0; y < y0+h; y++ {
+			row := img[c*plane+y*size+x0 : c*plane+y*size+x0+w]
+			for x := range row {
+				if left == 0 {
+					v, left = rng.Uint64(), 8
+				}
+				row[x] = uint8(v)
+				v >>= 8
+				left--
+			}
+		}
+	}
 }
 
 // Shuffled returns a random permutation of 0..Len()-1 drawn from rng, the per-epoch batch order; the

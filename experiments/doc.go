@@ -38,6 +38,10 @@
 //	data.augment.crop_pad       random crops: pad every side with this many black pixels, then
 //	                            cut an image_size window at a random offset; 0 (default) = off,
 //	                            at most image_size/2; 4 is the usual recipe at 28-32 px
+//	data.augment.erase          random erasing (Zhong et al. 2017): the probability, in [0, 1], that a
+//	                            training image gets a rectangle of random bytes (2-40% of its area,
+//	                            aspect 0.3-3.3) after flip and crop; 0 (default) = off, 0.5 is the
+//	                            paper's Fashion-MNIST setting
 //	data.normalize.mean/std     (x/255 - mean)/std in [0,1] units; one value or one per channel;
 //	                            default mean [0.5], std [0.5]; std > 0
 //	data.skip_bad               skip unreadable images instead of failing, default false
@@ -142,6 +146,7 @@
 // neutral values, frozen, are:
 //
 //	data.augment.crop_pad            0
+//	data.augment.erase               0
 //	data.resize                      bilinear; antialias when it never shrinks: the embedded and
 //	                                 fashion-mnist sources (28x28) at data.image_size >= 28
 //	train.momentum                   0.9

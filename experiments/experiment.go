@@ -41,8 +41,9 @@ type Split struct {
 
 // Augment lists the training-time augmentations.
 type Augment struct {
-	HFlip   bool `yaml:"hflip"`
-	CropPad int  `yaml:"crop_pad"` // random crop after zero padding by this many pixels per side, 0 = off
+	HFlip   bool    `yaml:"hflip"`
+	CropPad int     `yaml:"crop_pad"` // random crop after zero padding by this many pixels per side, 0 = off
+	Erase   float64 `yaml:"erase"`    // probability of random erasing per training image, 0 = off
 }
 
 // Normalize maps pixels to (x/255 - Mean)/Std; one value or one per channel.

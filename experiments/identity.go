@@ -23,6 +23,7 @@ type laterKey struct {
 // future goes here with its behaviour-preserving value (TestIdentityKeys fails until it does).
 var laterKeys = []laterKey{
 	{"data.augment.crop_pad", func(e *Experiment) bool { return e.Data.Augment.CropPad == 0 }},
+	{"data.augment.erase", func(e *Experiment) bool { return e.Data.Augment.Erase == 0 }},
 	{"data.resize", resizeNeutral},
 	{"train.momentum", func(e *Experiment) bool { return e.Train.Momentum == 0.9 }},
 	{"train.nesterov", func(e *Experiment) bool { return !e.Train.Nesterov }},

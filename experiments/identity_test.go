@@ -164,6 +164,8 @@ func TestHashLaterKeys(t *testing.T) {
 		{"defaults", nil, true},
 		{"crop_pad=0", []string{"data.augment.crop_pad=0"}, true},
 		{"crop_pad=4", []string{"data.augment.crop_pad=4"}, false},
+		{"erase=0", []string{"data.augment.erase=0"}, true},
+		{"erase=0.5", []string{"data.augment.erase=0.5"}, false},
 		{"resize=bilinear", []string{"data.resize=bilinear"}, true},
 		{"resize=nearest", []string{"data.resize=nearest"}, false},
 		{"momentum=0.9", []string{"train.momentum=0.9"}, true},

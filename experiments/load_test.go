@@ -42,7 +42,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown data.split", base + "data: {split: {train: 0.9}}\n", ErrUnknownKey,
 			[]string{`unknown key "data.split.train" (valid keys under data.split: val)`}},
 		{"unknown data.augment", base + "data: {augment: {vflip: true}}\n", ErrUnknownKey,
-			[]string{`unknown key "data.augment.vflip" (valid keys under data.augment: crop_pad, hflip)`}},
+			[]string{`unknown key "data.augment.vflip" (valid keys under data.augment: crop_pad, erase, hflip)`}},
 		{"unknown data.normalize", base + "data: {normalize: {means: [0.5]}}\n", ErrUnknownKey,
 			[]string{`unknown key "data.normalize.means" (valid keys under data.normalize: mean, std)`}},
 		{"unknown model", base + "model: {widht: 2}\n", ErrUnknownKey,

@@ -72,6 +72,9 @@ func (e *Experiment) validateData(v *errorList) {
 	if d.Augment.CropPad < 0 || d.Augment.CropPad > d.ImageSize/2 {
 		v.add("data.augment.crop_pad", ErrValue, "must be in [0, %d] (at most half of data.image_size; 0 = off), got %d", d.ImageSize/2, d.Augment.CropPad)
 	}
+	if !(d.Augment.Erase >= 0 && d.Augment.Erase <= 1) {
+		v.add("data.augment.erase", ErrValue, "must be a probability in [0, 1] (0 = off), got %s", formatFloat(d.Augment.Erase))
+	}
 }
 
 func normVector(v *errorList, key string, xs []float64, channels int, positive bool) {

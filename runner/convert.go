@@ -20,6 +20,7 @@ func DataConfig(e *experiments.Experiment) data.Config {
 		ValFraction: d.Split.Val,
 		HFlip:       d.Augment.HFlip,
 		CropPad:     d.Augment.CropPad,
+		Erase:       d.Augment.Erase,
 		Resize:      d.Resize,
 		Mean:        append([]float64(nil), d.Normalize.Mean...),
 		Std:         append([]float64(nil), d.Normalize.Std...),
