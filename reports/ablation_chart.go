@@ -26,7 +26,8 @@ var ablationPanels = []barPanel{
 
 // ablationChart draws, in four panels, params, MACs, best val top-1 and
 // time per epoch of every pair: two bars per pair (base, subject), error
-// bars of the t-based 95% CI of the mean where a side has several seeds. An
+// bars of the t-based 95% CI of the mean (clipped to what the metric can
+// take, [stat.interval]) where a side has several seeds. An
 // unknown value leaves its slot empty.
 func ablationChart(a ablation) (*chart, error) {
 	var names []string
@@ -65,8 +66,8 @@ func ablationChart(a ablation) (*chart, error) {
 				p.Add(bar)
 				if st.N > 1 {
 					errXY = append(errXY, plotter.XY{X: x, Y: bp.scale * st.Mean})
-					e := bp.scale * st.Half
-					errs = append(errs, struct{ Low, High float64 }{e, e})
+					lo, hi := st.interval(ablationMetrics[bp.metric].Kind)
+					errs = append(errs, struct{ Low, High float64 }{bp.scale * (st.Mean - lo), bp.scale * (hi - st.Mean)})
 				}
 			}
 		}

@@ -27,7 +27,10 @@
 // runner logs them) and shown as percentages. Runs whose params differ only
 // in "seed" (and the recorded "derived." facts) are grouped into a variant;
 // cells show the mean ± the half-width of the t-based 95% confidence
-// interval over its seeds, curves the mean with a min-max band. The per-class
+// interval over its seeds (an interval passing 0% or 100%, which few seeds
+// near the bounds give, is clipped there and shown as "99.2% +0.8/−2.6";
+// the chart's error bars are clipped the same way), curves the mean with a
+// min-max band. The per-class
 // table is the exception: a class has few examples, so it shows the accuracy
 // pooled over the seeds as correct/examples with the Wilson 95% interval of
 // that proportion ([Wilson]), which stays inside [0, 100]. A missing

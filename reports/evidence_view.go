@@ -45,15 +45,22 @@ func newVariantRows(vs []*variant) []variantRow {
 }
 
 // ciCell writes an accuracy summary as "55.3% ± 1.2" (the t-based 95% CI
-// half-width; the value alone for one seed), sorting by the mean.
+// half-width; the value alone for one seed), sorting by the mean. An
+// interval passing 0% or 100% is clipped there and written as
+// "99.2% +0.8/−2.6", as in the ablation tables.
 func ciCell(s Summary) cell {
 	if s.N == 0 {
 		return cell{Text: dash}
 	}
 	c := cell{Text: pct(s.Mean), Sort: num(s.Mean)}
 	if s.N > 1 && !math.IsNaN(s.HalfWidth) {
-		c.Text += fmt.Sprintf(" ± %.1f", 100*s.HalfWidth)
-		c.Title = fmt.Sprintf("95%% CI %s to %s, SD %.2f points, n=%d", pct(s.CILow), pct(s.CIHigh), 100*s.SD, s.N)
+		lo, hi := stat{Mean: s.Mean, Half: s.HalfWidth}.interval(kindPct)
+		if lo != s.CILow || hi != s.CIHigh {
+			c.Text += fmt.Sprintf(" +%.1f/−%.1f", 100*(hi-s.Mean), 100*(s.Mean-lo))
+		} else {
+			c.Text += fmt.Sprintf(" ± %.1f", 100*s.HalfWidth)
+		}
+		c.Title = fmt.Sprintf("95%% CI %s to %s, SD %.2f points, n=%d", pct(lo), pct(hi), 100*s.SD, s.N)
 	}
 	return c
 }

@@ -430,19 +430,31 @@ func newAblationView(a ablation, fig figure) ablationView {
 }
 
 // statText writes a mean with its t-based 95% CI half-width over seeds:
-// "55.3% ± 0.4 (n=3)"; a single seed shows the value alone.
+// "55.3% ± 0.4 (n=3)"; a single seed shows the value alone. An interval
+// that passes what the metric can take (an accuracy above 100%, a negative
+// time) is clipped there and written as its two distances from the mean:
+// "99.2% +0.8/−2.6 (n=3)".
 func statText(s stat, k metricKind) string {
 	if s.N == 0 {
 		return dash
 	}
-	var mean, half string
+	amount := func(x float64) string {
+		switch k {
+		case kindCount:
+			return siCount(x)
+		case kindPct:
+			return fmt.Sprintf("%.1f", 100*x)
+		}
+		return fmt.Sprintf("%.1f s", x)
+	}
+	var mean string
 	switch k {
 	case kindCount:
-		mean, half = siCount(s.Mean), siCount(s.Half)
+		mean = siCount(s.Mean)
 	case kindPct:
-		mean, half = pct(s.Mean), fmt.Sprintf("%.1f", 100*s.Half)
+		mean = pct(s.Mean)
 	case kindSeconds:
-		mean, half = seconds(s.Mean), fmt.Sprintf("%.1f s", s.Half)
+		mean = seconds(s.Mean)
 	}
 	if s.N < 2 || math.IsNaN(s.Half) {
 		return mean
@@ -450,7 +462,10 @@ func statText(s stat, k metricKind) string {
 	if s.Half == 0 {
 		return mean // every seed has the same value (a count)
 	}
-	return fmt.Sprintf("%s ± %s (n=%d)", mean, half, s.N)
+	if lo, hi := s.interval(k); lo != s.Mean-s.Half || hi != s.Mean+s.Half {
+		return fmt.Sprintf("%s +%s/−%s (n=%d)", mean, amount(hi-s.Mean), amount(s.Mean-lo), s.N)
+	}
+	return fmt.Sprintf("%s ± %s (n=%d)", mean, amount(s.Half), s.N)
 }
 
 // curveNote says which trials have no curve and why.
