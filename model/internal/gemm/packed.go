@@ -81,7 +81,7 @@ func GemmPackedBiasAct[T Float](pa *PackedA[T], workers int, tB bool, n int, b [
 	b32, c32 := any(b).([]float32), any(c).([]float32)
 	checkGemm(pa.tA, tB, pa.m, n, pa.k, len(pa.a), pa.lda, len(b32), ldb, len(c32), ldc)
 	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, tB, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, b32, ldb, 0, c32, ldc,
-		epilogue{bias: any(bias).([]float32)[:pa.m], relu: relu}, bSource{})
+		epilogue{bias: any(bias).([]float32)[:pa.m], relu: relu}, 0, 0)
 }
 
 // BiasAct sets dst = relu?(src + bias); dst and src may be the same slice. A ReLU of a negative value,
@@ -138,7 +138,7 @@ func GemmPackedSamples[T Float](pa *PackedA[T], workers, ns, p int, x []T, strid
 	c32 := any(c).([]float32)
 	checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, pa.k*n, n, len(c32), ldc)
 	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, any(x).([]float32), 0, float32(beta), c32, ldc,
-		epilogue{}, bSource{sp: p, sstride: stride})
+		epilogue{}, p, stride)
 }
 
 // checkSamples panics unless ns samples of k x p values, stride values apart, fit in have values.
@@ -187,14 +187,14 @@ func GemmPackedToSamples[T Float](pa *PackedA[T], workers, n int, b []T, ldb int
 		epi.bias = any(bias).([]float32)[:pa.m]
 	}
 	var b32 []float32
-	ld, src := ldb, bSource{}
+	ld, sp := ldb, 0
 	if x != nil { // B packed from the samples
 		checkSamples(ns, pa.k, p, xStride, len(x))
 		checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, pa.k*n, n, len(c32), n)
-		b32, ld, src = any(x).([]float32), 0, bSource{sp: p, sstride: xStride}
+		b32, ld, sp = any(x).([]float32), 0, p
 	} else {
 		b32 = any(b).([]float32)
 		checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, len(b32), ldb, len(c32), n)
 	}
-	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, b32, ld, 0, c32, n, epi, src)
+	sgemmPackedParE(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, b32, ld, 0, c32, n, epi, sp, xStride)
 }

@@ -21,7 +21,7 @@ func sgemmPackedPar(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha 
 // sgemmPackedParA is sgemmPackedPar with op(A) already packed in pre (PackA's layout: per sgemmKC
 // slice of k, all of A's panels) when pre is not nil; a is then not read.
 func sgemmPackedParA(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmPackedParE(uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epilogue{}, bSource{})
+	sgemmPackedParE(uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epilogue{}, 0, 0)
 }
 
 // epilogue is what the tiles of C get after their last k slice: bias[i] added to row i, then a ReLU
@@ -86,18 +86,9 @@ func (e *epilogue) scatter(c []float32, ldc, i, j0, mh, nw int) {
 	}
 }
 
-// bSource says where B's values come from when it is not a plain matrix (the zero value: b with
-// leading dimension ldb, op(B) as tB says). With sp > 0, b holds samples side by side (see
-// GemmPackedSamples): column j*p+q, row r is b[j*sstride + r*p + q], p = sp. With rowOff set, B is a
-// gather (see Gather): row r, column j is b[rowOff[r] + colOff[j]].
-type bSource struct {
-	sp, sstride    int
-	rowOff, colOff []int32
-}
-
 // sgemmPackedParE is sgemmPackedParA with an epilogue applied to every tile of C after its last k slice,
-// and B read as src says (b is then the samples or the gathered values, ldb unused).
-func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue, src bSource) {
+// and, when sp > 0, B holding samples side by side (see GemmPackedSamples: b is x, ldb unused).
+func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue, sp, sstride int) {
 	nr := uk.nr
 	if k == 0 || alpha == 0 || m == 0 || n == 0 {
 		scaleRows(m, n, beta, c, ldc)
@@ -114,7 +105,7 @@ func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	g := parGemms.Get().(*parGemm)
 	defer g.release()
 	*g = parGemm{uk: uk, tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-		epi: epi, src: src, packFn: g.packFn, tilesFn: g.tilesFn}
+		epi: epi, sp: sp, sstride: sstride, packFn: g.packFn, tilesFn: g.tilesFn}
 	g.bPanels = (n + nr - 1) / nr
 	g.aPanels = (m + sgemmMR - 1) / sgemmMR
 	g.workers = max(1, min(workers, max(g.bPanels, g.aPanels)))
@@ -168,7 +159,7 @@ type parGemm struct {
 	p0, kc           int  // the current slice of k
 	acc              bool // the current slice adds to C
 	epi              epilogue
-	src              bSource // where B's values come from
+	sp, sstride      int // B holds samples side by side (GemmPackedSamples) when sp > 0
 	packFn, tilesFn  func(w int)
 }
 
@@ -206,12 +197,8 @@ func (g *parGemm) pack(w int) {
 
 // packB packs B panels [j0, j1) of the current slice.
 func (g *parGemm) packB(j0, j1 int) {
-	switch {
-	case g.src.rowOff != nil:
-		packBGather(g.b, g.src.rowOff, g.src.colOff, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
-		return
-	case g.src.sp > 0:
-		packBSamples(g.b, g.src.sp, g.src.sstride, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
+	if g.sp > 0 {
+		packBSamples(g.b, g.sp, g.sstride, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
 		return
 	}
 	packB(g.tB, g.b, g.ldb, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)

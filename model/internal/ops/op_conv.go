@@ -280,70 +280,15 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols [
 	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
 		xn := x[n*g.inSize() : (n+1)*g.inSize()]
 		yn := y[n*g.outSize() : (n+1)*g.outSize()]
-		if !g.direct() { // the GEMM packs its columns straight from the padded sample (see convGather)
-			buf := getScratch[T](g.c * g.padSize())
+		col := xn
+		if !g.direct() {
+			buf := getScratch[T](ckk * p)
 			defer putScratch(buf)
-			padSamples(g, xn, 1, *buf, false)
-			kern.GemmPackedGather(wp, 1, convGather(g, 1, *buf), yn, p, b, relu)
-			return
+			col = *buf
+			im2col(g, xn, col)
 		}
-		gemmPackedBiasAct(wp, 1, false, p, xn, p, yn, p, b, relu)
+		gemmPackedBiasAct(wp, 1, false, p, col, p, yn, p, b, relu)
 	})
-}
-
-// convGather is the column matrix of samples [0, ns) of the padded planes in pad (padSamples' layout)
-// as a kern.Gather: row (c, ky, kx) and column (sample j, oy, ox) read pad at rowOff + colOff, with
-// rowOff = c*padSize + ky*padW + kx and colOff = j*C*padSize + oy*stride*padW + ox*stride. The values
-// are im2col's, so the product is the same bits, without writing and reading back a column matrix
-// K*K times the input.
-func convGather[T opFloat](g convGeom, ns int, pad []T) kern.Gather[T] {
-	key := g
-	key.n, key.o = ns, 0
-	if v, ok := gatherOffsets.Load(key); ok {
-		o := v.(*[2][]int32)
-		return kern.Gather[T]{X: pad, RowOff: o[0], ColOff: o[1]}
-	}
-	wp, ps := g.padW(), g.padSize()
-	rows := make([]int32, 0, g.ckk())
-	for c := 0; c < g.c; c++ {
-		for kh := 0; kh < g.k; kh++ {
-			for kw := 0; kw < g.k; kw++ {
-				rows = append(rows, int32(c*ps+kh*wp+kw))
-			}
-		}
-	}
-	cols := make([]int32, 0, ns*g.p())
-	for j := 0; j < ns; j++ {
-		for oh := 0; oh < g.oh; oh++ {
-			for ow := 0; ow < g.ow; ow++ {
-				cols = append(cols, int32(j*g.c*ps+oh*g.stride*wp+ow*g.stride))
-			}
-		}
-	}
-	v, _ := gatherOffsets.LoadOrStore(key, &[2][]int32{rows, cols})
-	o := v.(*[2][]int32)
-	return kern.Gather[T]{X: pad, RowOff: o[0], ColOff: o[1]}
-}
-
-var gatherOffsets sync.Map // convGeom with n = samples and o = 0 -> *[2][]int32{row offsets, column offsets}
-
-// padSamples writes the ns samples of x (NCHW, from its start) into pad as zero-padded planes, sample
-// after sample, channel after channel (padSize values each), the borders zero. par splits the planes
-// across the cores.
-func padSamples[T opFloat](g convGeom, x []T, ns int, pad []T, par bool) {
-	ps, hw := g.padSize(), g.h*g.w
-	fill := func(lo, hi int) {
-		for i := lo; i < hi; i++ { // plane i = sample i/C, channel i%C
-			dst := pad[i*ps : (i+1)*ps]
-			clear(dst)
-			padPlane(g, x[i*hw:(i+1)*hw], dst)
-		}
-	}
-	if !par {
-		fill(0, ns*g.c)
-		return
-	}
-	parallelRange(ns*g.c, ps, fill)
 }
 
 // convForwardChunked runs the forward pass s samples per GEMM: im2col of each sample into its own
@@ -356,18 +301,10 @@ func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y 
 	defer putScratch(outBuf)
 	out := *outBuf
 	// A 1x1 convolution's GEMM packs its columns straight from the samples, unless they are to be kept
-	// (which conv2dOp never asks of a 1x1 convolution: its columns are its input); a larger kernel's
-	// packs them from the padded samples (convGather) unless they are to be kept for the filter
-	// gradient.
+	// (which conv2dOp never asks of a 1x1 convolution: its columns are its input).
 	fromSamples := g.direct() && cache == nil
-	gathered := !g.direct() && cache == nil
-	var col, pad []T
-	switch {
-	case gathered:
-		padBuf := getScratch[T](s * g.c * g.padSize())
-		defer putScratch(padBuf)
-		pad = *padBuf
-	case !fromSamples:
+	var col []T
+	if !fromSamples {
 		colBuf := getScratch[T](ckk * s * p)
 		defer putScratch(colBuf)
 		col = *colBuf
@@ -378,11 +315,6 @@ func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y 
 		yc := y[n0*g.outSize():]
 		if fromSamples {
 			gemmPackedToSamples(wp, workersFor(g.o*cols), cols, nil, 0, x[n0*g.inSize():], g.inSize(), out, yc, p, g.outSize(), b, relu)
-			continue
-		}
-		if gathered {
-			padSamples(g, x[n0*g.inSize():], ns, pad, true)
-			kern.GemmPackedGatherToSamples(wp, workersFor(g.o*cols), convGather(g, ns, pad), out, yc, p, g.outSize(), b, relu)
 			continue
 		}
 		if cache != nil {
