@@ -1,6 +1,8 @@
 package data
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -91,5 +93,62 @@ func TestFillRandomCrop(t *testing.T) {
 				t.Fatalf("evaluation image %d was cropped", k)
 			}
 		}
+	}
+}
+
+// FillView presents an image mirrored and shifted exactly as the table says, on one- and
+// three-channel images, and rejects a shift the image cannot hold.
+func TestFillView(t *testing.T) {
+	img := []uint8{ // 3x3, one plane
+		1, 2, 3,
+		4, 5, 6,
+		7, 8, 9,
+	}
+	rgb := append(append(append([]uint8(nil), img...), img...), img...)
+	for _, tc := range []struct {
+		name string
+		v    View
+		want []uint8
+	}{
+		{"identity", View{}, img},
+		{"mirror", View{Flip: true}, []uint8{3, 2, 1, 6, 5, 4, 9, 8, 7}},
+		{"shift right and down by one", View{DX: -1, DY: -1}, []uint8{0, 0, 0, 0, 1, 2, 0, 4, 5}},
+		{"shift left by one", View{DX: 1}, []uint8{2, 3, 0, 5, 6, 0, 8, 9, 0}},
+		{"mirror, then shift left by two", View{Flip: true, DX: 2}, []uint8{1, 0, 0, 4, 0, 0, 7, 0, 0}},
+		{"mirror, shift up by one", View{Flip: true, DY: 1}, []uint8{6, 5, 4, 9, 8, 7, 0, 0, 0}},
+	} {
+		for _, ch := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/%dch", tc.name, ch), func(t *testing.T) {
+				src := img
+				if ch == 3 {
+					src = rgb
+				}
+				s := testSubset(t, [][]uint8{src, src}, 3, ch, true, []float64{0}, []float64{1})
+				s.cropPad = 1 // FillView ignores the training crop and flip settings
+				x, y := make([]float32, 2*ch*9), make([]int, 2)
+				if err := s.FillView([]int{1, 0}, x, y, tc.v); err != nil {
+					t.Fatal(err)
+				}
+				for k := range 2 * ch {
+					got := make([]uint8, 9)
+					for i, v := range x[k*9 : (k+1)*9] {
+						got[i] = uint8(math.Round(float64(v) * 255))
+					}
+					if !slices.Equal(got, tc.want) {
+						t.Fatalf("plane %d = %v, want %v", k, got, tc.want)
+					}
+				}
+				if y[0] != 1 || y[1] != 0 {
+					t.Errorf("labels %v, want [1 0]", y)
+				}
+			})
+		}
+	}
+	s := testSubset(t, [][]uint8{img}, 3, 1, false, []float64{0}, []float64{1})
+	if err := s.FillView([]int{0}, make([]float32, 9), make([]int, 1), View{DX: 3}); err == nil {
+		t.Error("a shift of 3 on a 3x3 image was accepted")
+	}
+	if err := s.FillView([]int{1}, make([]float32, 9), make([]int, 1), View{DX: 1}); err == nil {
+		t.Error("an index out of range was accepted")
 	}
 }

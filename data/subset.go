@@ -104,6 +104,68 @@ func (s *Subset) Fill(idx []int, x []float32, y []int, rng *rand.Rand) error {
 	return nil
 }
 
+// View is one deterministic presentation of an image for test-time augmentation: mirrored left-right
+// when Flip, then shifted by (DX, DY) pixels with black pixels filling what the shift uncovers (the
+// window at offset (Pad+DX, Pad+DY) of the image padded by Pad = max(|DX|, |DY|) black pixels, the
+// same operation as a training crop). The zero View is the image as Fill writes it without augmentation.
+type View struct {
+	Flip   bool
+	DX, DY int
+}
+
+// FillView writes images idx[k] into x and their labels into y as Fill does without augmentation,
+// but presented as v. A shift must be smaller than the image.
+func (s *Subset) FillView(idx []int, x []float32, y []int, v View) error {
+	pad := max(abs(v.DX), abs(v.DY))
+	if pad >= s.st.size {
+		return fmt.Errorf("data: %s.FillView: shift (%d, %d) does not fit a %dx%d image", s.name, v.DX, v.DY, s.st.size, s.st.size)
+	}
+	if pad == 0 {
+		if err := s.Fill(idx, x, y, nil); err != nil {
+			return err
+		}
+		if v.Flip {
+			c, h, w := s.Dims()
+			for k := range idx {
+				mirror(x[k*c*h*w:(k+1)*c*h*w], w)
+			}
+		}
+		return nil
+	}
+	// Validate shapes and indices the way Fill does (it writes the unshifted images, overwritten below).
+	if err := s.Fill(idx, x, y, nil); err != nil {
+		return err
+	}
+	c, h, w := s.Dims()
+	var scratch []uint8
+	for k, i := range idx {
+		img := s.st.imgs[s.members[i]]
+		if len(scratch) < len(img) {
+			scratch = make([]uint8, len(img))
+		}
+		crop := padCrop(scratch[:len(img)], img, s.st.size, pad, pad+v.DX, pad+v.DY, v.Flip)
+		s.tf.write(crop, x[k*c*h*w:(k+1)*c*h*w], false)
+	}
+	return nil
+}
+
+// mirror reverses every row of width w in x.
+func mirror(x []float32, w int) {
+	for lo := 0; lo+w <= len(x); lo += w {
+		row := x[lo : lo+w]
+		for a, b := 0, w-1; a < b; a, b = a+1, b-1 {
+			row[a], row[b] = row[b], row[a]
+		}
+	}
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
 // padCrop writes into dst (len(img)) the size x size window at offset (dx, dy) of img (planes of
 // size x size, mirrored left-right first when flip) padded with pad zero pixels on every side.
 func padCrop(dst, img []uint8, size, pad, dx, dy int, flip bool) []uint8 {
