@@ -96,6 +96,14 @@
 //	train.early_stop.patience   epochs without a lower validation loss before stopping, 0 (default) = off
 //	train.threads               0 (default) = all cores; with the built-in matrix multiply the numbers
 //	                            do not depend on it (runs record derived.thread_independent)
+//	test.tta                    none (default) | hflip | crops: test-time augmentation of the final
+//	                            test evaluation of the best checkpoint (per-epoch validation is
+//	                            always single-view): each test image is classified in several
+//	                            views and the softmax probabilities are averaged; hflip adds the
+//	                            mirror image, crops the image and its mirror each shifted by
+//	                            data.augment.crop_pad pixels towards the four corners (10 views,
+//	                            the small-image form of the paper's multi-crop testing; needs
+//	                            crop_pad > 0). predict -split test -tta measures a finished run
 //	sweep.grid                  key path -> list of values (cartesian product, file order)
 //	sweep.variants              list of named override sets
 //	sweep.seeds                 1..100: repeat every trial with that many seeds (see Sweeps)
@@ -162,6 +170,7 @@
 //	train.schedule.div_factor        25
 //	train.schedule.final_div_factor  1e4
 //	train.ema.decay                  0
+//	test.tta                         none
 //
 // data.resize is the one later key whose default is not neutral everywhere: v1 shrank a folder's
 // photos with plain bilinear, today's default antialias filters them, so a folder trial of v1

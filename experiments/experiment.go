@@ -10,6 +10,7 @@ type Experiment struct {
 	Data      Data     `yaml:"data"`
 	Model     Model    `yaml:"model"`
 	Train     Train    `yaml:"train"`
+	Test      Test     `yaml:"test"`
 	Sweep     Sweep    `yaml:"sweep"`
 	Overrides []string `yaml:"-"` // the overrides as given to Load
 
@@ -115,6 +116,11 @@ type EMA struct {
 	Decay float64 `yaml:"decay"` // 0 = off
 }
 
+// Test configures the evaluation of the best checkpoint on the test set.
+type Test struct {
+	TTA string `yaml:"tta"` // test-time augmentation: none | hflip | crops
+}
+
 // EarlyStop stops training when the validation loss has not improved for Patience epochs.
 type EarlyStop struct {
 	Patience int `yaml:"patience"` // 0 = off
@@ -127,6 +133,7 @@ var (
 	Optimizers = []string{"adam", "adamw", "sgd"}
 	Resizes    = []string{"antialias", "bilinear", "nearest"}
 	Schedules  = []string{"constant", "step", "cosine", "onecycle"}
+	TTAs       = []string{"none", "hflip", "crops"}
 )
 
 // DefaultFashionMNISTPath is data.path's default when data.source is fashion-mnist (where the
@@ -160,6 +167,7 @@ func Default() *Experiment {
 		},
 		Train: Train{Optimizer: "adam", LR: 3e-4, Momentum: 0.9, BatchSize: 32, Epochs: 10,
 			Schedule: Schedule{Type: "constant", Every: 8, Factor: 0.96, PctStart: 0.3, DivFactor: 25, FinalDivFactor: 1e4}},
+		Test: Test{TTA: "none"},
 		auto: map[string]bool{"data.image_size": true, "data.path": true},
 	}
 }

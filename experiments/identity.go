@@ -38,6 +38,7 @@ var laterKeys = []laterKey{
 	{"train.schedule.div_factor", func(e *Experiment) bool { return e.Train.Schedule.DivFactor == 25 }},
 	{"train.schedule.final_div_factor", func(e *Experiment) bool { return e.Train.Schedule.FinalDivFactor == 1e4 }},
 	{"train.ema.decay", func(e *Experiment) bool { return e.Train.EMA.Decay == 0 }},
+	{"test.tta", func(e *Experiment) bool { return e.Test.TTA == "none" }},
 }
 
 // fashionMNISTSide is the side of the Fashion-MNIST images (the embedded and fashion-mnist sources).

@@ -185,6 +185,7 @@ func TestHashLaterKeys(t *testing.T) {
 		{"div_factor", []string{"train.schedule.div_factor=10"}, false},
 		{"final_div_factor", []string{"train.schedule.final_div_factor=100"}, false},
 		{"ema", []string{"train.ema.decay=0.999"}, false},
+		{"tta", []string{"test.tta=hflip"}, false},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {

@@ -36,7 +36,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		// unknown keys, one per level
 		{"unknown top", base + "modle: {}\n", ErrUnknownKey,
-			[]string{`x.yaml: unknown key "modle" (valid keys at top level: data, model, name, seed, sweep, train); did you mean "model"?`}},
+			[]string{`x.yaml: unknown key "modle" (valid keys at top level: data, model, name, seed, sweep, test, train); did you mean "model"?`}},
 		{"unknown data", base + "data: {sorce: embedded}\n", ErrUnknownKey,
 			[]string{`unknown key "data.sorce" (valid keys under data: augment, channels, image_size, limit, normalize, path, resize, skip_bad, source, split, test_limit, workers)`}},
 		{"unknown data.split", base + "data: {split: {train: 0.9}}\n", ErrUnknownKey,

@@ -60,9 +60,9 @@ func TestFlatten(t *testing.T) {
 			t.Errorf("Flatten()[%q] = %q, want %q", k, flat[k], v)
 		}
 	}
-	// 2 top-level + 15 data + 10 model + 19 train keys, and 9 blocks x 7 keys.
-	if len(flat) != 46+9*7 {
-		t.Errorf("Flatten has %d keys, want %d: %v", len(flat), 46+9*7, flat)
+	// 2 top-level + 15 data + 10 model + 19 train + 1 test keys, and 9 blocks x 7 keys.
+	if len(flat) != 47+9*7 {
+		t.Errorf("Flatten has %d keys, want %d: %v", len(flat), 47+9*7, flat)
 	}
 	for k := range flat {
 		if len(k) >= 5 && k[:5] == "sweep" {

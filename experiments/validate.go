@@ -36,6 +36,7 @@ func (e *Experiment) validate() errorList {
 	e.validateData(&v)
 	e.validateModel(&v)
 	e.validateTrain(&v)
+	e.validateTest(&v)
 	return v
 }
 
@@ -187,6 +188,13 @@ func (e *Experiment) validateTrain(v *errorList) {
 		v.add("train.early_stop.patience", ErrValue, "needs a validation split to watch, but data.split.val is 0; set data.split.val in (0, 1) or the patience to 0, got %d", t.EarlyStop.Patience)
 	}
 	atLeast(v, "train.threads", t.Threads, 0, " (0 = all cores)")
+}
+
+func (e *Experiment) validateTest(v *errorList) {
+	oneOf(v, "test.tta", e.Test.TTA, TTAs)
+	if e.Test.TTA == "crops" && e.Data.Augment.CropPad == 0 {
+		v.add("test.tta", ErrValue, "crops shifts every test image by data.augment.crop_pad pixels, which is 0; set data.augment.crop_pad > 0 or use hflip")
+	}
 }
 
 func oneOf(v *errorList, key, got string, valid []string) {

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
 	"sort"
+	"strings"
 
 	"inceptionlab/data"
+	"inceptionlab/experiments"
 	"inceptionlab/model"
 )
 
@@ -31,22 +34,58 @@ type evalResult struct {
 // evaluate runs inference over a whole subset in order and returns the mean cross-entropy, top-1 and
 // top-5 accuracy.
 func evaluate(ctx context.Context, net *model.Net, s *data.Subset, batch int) (loss, top1, top5 float64, err error) {
-	r, err := evaluateSplit(ctx, net, s, batch, false)
+	r, err := evaluateSplit(ctx, net, s, batch, nil, false)
 	return r.loss, r.top1, r.top5, err
+}
+
+// TTAViews returns the views test.tta asks for, given the trial's data.augment.crop_pad: none is one
+// view (the image as it is), hflip adds its mirror image, crops is the image and its mirror each
+// unshifted and shifted by crop_pad pixels towards the four corners (10 views, the small-image
+// counterpart of the paper's multi-crop testing).
+func TTAViews(tta string, cropPad int) ([]data.View, error) {
+	switch tta {
+	case "", "none":
+		return []data.View{{}}, nil
+	case "hflip":
+		return []data.View{{}, {Flip: true}}, nil
+	case "crops":
+		if cropPad <= 0 {
+			return nil, fmt.Errorf("runner: test-time augmentation crops shifts every image by data.augment.crop_pad pixels, which is %d in this trial's config; use hflip, or train with data.augment.crop_pad > 0", cropPad)
+		}
+		var vs []data.View
+		for _, flip := range []bool{false, true} {
+			vs = append(vs, data.View{Flip: flip})
+			for _, d := range [][2]int{{-1, -1}, {1, -1}, {-1, 1}, {1, 1}} {
+				vs = append(vs, data.View{Flip: flip, DX: d[0] * cropPad, DY: d[1] * cropPad})
+			}
+		}
+		return vs, nil
+	}
+	return nil, fmt.Errorf("runner: unknown test-time augmentation %q (valid: %s)", tta, strings.Join(experiments.TTAs, ", "))
 }
 
 // evaluateSplit evaluates net on s in order; with keep, it also returns each example's predicted class,
 // the probability of the true class and the five most probable classes. A tie ranks the lower class
 // first, as model.TopK does.
-func evaluateSplit(ctx context.Context, net *model.Net, s *data.Subset, batch int, keep bool) (evalResult, error) {
+//
+// With more than one view (test-time augmentation), every image is classified in each view and the
+// softmax probabilities are averaged: the loss is -log of the mean probability of the true class and
+// the classes are ranked by mean probability. No views, or the single zero view, is the plain
+// evaluation, computed from the logits exactly as without augmentation.
+func evaluateSplit(ctx context.Context, net *model.Net, s *data.Subset, batch int, views []data.View, keep bool) (evalResult, error) {
 	nan := math.NaN()
 	if s.Len() == 0 {
 		return evalResult{nan, nan, nan, nil}, errors.New("runner: evaluating an empty split")
 	}
+	plain := len(views) == 0 || (len(views) == 1 && views[0] == data.View{})
 	c, h, w := s.Dims()
 	k := net.Spec().NumClasses
 	x := make([]float32, batch*c*h*w)
 	y := make([]int, batch)
+	var probs []float64
+	if !plain {
+		probs = make([]float64, batch*k)
+	}
 	var sum float64
 	var hit1, hit5 int
 	var res evalResult
@@ -59,31 +98,53 @@ func evaluateSplit(ctx context.Context, net *model.Net, s *data.Subset, batch in
 		for i := range idx {
 			idx[i] = lo + i
 		}
-		if err := s.Fill(idx, x[:n*c*h*w], y[:n], nil); err != nil {
-			return evalResult{nan, nan, nan, nil}, err
+		if plain {
+			if err := s.Fill(idx, x[:n*c*h*w], y[:n], nil); err != nil {
+				return evalResult{nan, nan, nan, nil}, err
+			}
+			logits, err := net.Forward(x[:n*c*h*w], n)
+			if err != nil {
+				return evalResult{nan, nan, nan, nil}, err
+			}
+			for i := 0; i < n; i++ {
+				row := logits[i*k : (i+1)*k]
+				ce := crossEntropy(row, y[i])
+				sum += ce
+				order := rankClasses(row)
+				hit1, hit5 = tally(order, y[i], hit1, hit5)
+				if keep {
+					res.preds = append(res.preds, ExamplePrediction{Example: lo + i, Label: y[i], Pred: order[0],
+						PTrue: math.Exp(-ce), Top5: append([]int(nil), order[:min(5, k)]...)})
+				}
+			}
+			continue
 		}
-		logits, err := net.Forward(x[:n*c*h*w], n)
-		if err != nil {
-			return evalResult{nan, nan, nan, nil}, err
+		clear(probs)
+		for _, v := range views {
+			if err := s.FillView(idx, x[:n*c*h*w], y[:n], v); err != nil {
+				return evalResult{nan, nan, nan, nil}, err
+			}
+			logits, err := net.Forward(x[:n*c*h*w], n)
+			if err != nil {
+				return evalResult{nan, nan, nan, nil}, err
+			}
+			for i := 0; i < n; i++ {
+				addSoftmax(probs[i*k:(i+1)*k], logits[i*k:(i+1)*k])
+			}
 		}
+		nv := float64(len(views))
 		for i := 0; i < n; i++ {
-			row := logits[i*k : (i+1)*k]
-			ce := crossEntropy(row, y[i])
-			sum += ce
+			row := probs[i*k : (i+1)*k]
+			for j := range row {
+				row[j] /= nv
+			}
+			pTrue := row[y[i]]
+			sum -= math.Log(pTrue)
 			order := rankClasses(row)
-			rank := 0
-			for rank < len(order) && order[rank] != y[i] {
-				rank++
-			}
-			if rank == 0 {
-				hit1++
-			}
-			if rank < 5 {
-				hit5++
-			}
+			hit1, hit5 = tally(order, y[i], hit1, hit5)
 			if keep {
 				res.preds = append(res.preds, ExamplePrediction{Example: lo + i, Label: y[i], Pred: order[0],
-					PTrue: math.Exp(-ce), Top5: append([]int(nil), order[:min(5, k)]...)})
+					PTrue: pTrue, Top5: append([]int(nil), order[:min(5, k)]...)})
 			}
 		}
 	}
@@ -92,8 +153,38 @@ func evaluateSplit(ctx context.Context, net *model.Net, s *data.Subset, batch in
 	return res, nil
 }
 
+// tally adds one example whose classes rank as order to the top-1 and top-5 hit counts.
+func tally(order []int, label, hit1, hit5 int) (int, int) {
+	rank := 0
+	for rank < len(order) && order[rank] != label {
+		rank++
+	}
+	if rank == 0 {
+		hit1++
+	}
+	if rank < 5 {
+		hit5++
+	}
+	return hit1, hit5
+}
+
+// addSoftmax adds softmax(row) to dst, computed stably in float64.
+func addSoftmax(dst []float64, row []float32) {
+	m := math.Inf(-1)
+	for _, v := range row {
+		m = math.Max(m, float64(v))
+	}
+	var z float64
+	for _, v := range row {
+		z += math.Exp(float64(v) - m)
+	}
+	for j, v := range row {
+		dst[j] += math.Exp(float64(v)-m) / z
+	}
+}
+
 // rankClasses orders the classes of one logit row from most to least probable, ties by class index.
-func rankClasses(row []float32) []int {
+func rankClasses[T float32 | float64](row []T) []int {
 	order := make([]int, len(row))
 	for i := range order {
 		order[i] = i

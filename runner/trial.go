@@ -240,11 +240,19 @@ func (tr *trial) body(ctx context.Context, run RunRecorder, p *prepared) error {
 	if err != nil {
 		return err
 	}
-	test, err := evaluateSplit(ctx, bestNet, p.splits.Test, cfg.Train.BatchSize, true)
+	views, err := TTAViews(cfg.Test.TTA, cfg.Data.Augment.CropPad)
 	if err != nil {
 		return err
 	}
-	tr.prog.Note(tr.t.Name, fmt.Sprintf("test (best checkpoint): loss %.4f, top-1 %s, top-5 %s", test.loss, numfmt.Percent(test.top1), numfmt.Percent(test.top5)))
+	test, err := evaluateSplit(ctx, bestNet, p.splits.Test, cfg.Train.BatchSize, views, true)
+	if err != nil {
+		return err
+	}
+	how := "best checkpoint"
+	if len(views) > 1 {
+		how += fmt.Sprintf(", test.tta %s: mean of %d views", cfg.Test.TTA, len(views))
+	}
+	tr.prog.Note(tr.t.Name, fmt.Sprintf("test (%s): loss %.4f, top-1 %s, top-5 %s", how, test.loss, numfmt.Percent(test.top1), numfmt.Percent(test.top5)))
 	if err := run.SetTestMetrics(ctx, test.loss, test.top1, test.top5); err != nil {
 		return err
 	}
@@ -271,7 +279,7 @@ func (tr *trial) recordEvidence(ctx context.Context, run RunRecorder, p *prepare
 	if !p.validates() {
 		return nil
 	}
-	val, err := evaluateSplit(ctx, best, p.splits.Val, tr.cfg.Train.BatchSize, true)
+	val, err := evaluateSplit(ctx, best, p.splits.Val, tr.cfg.Train.BatchSize, nil, true)
 	if err != nil {
 		return err
 	}

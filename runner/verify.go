@@ -58,14 +58,23 @@ func LoadVerified(path string, v Verify) (*model.Net, map[string]string, error) 
 			path, meta[MetaRunID], describeRuns(v.RunIDs))
 	}
 	if v.Spec != nil {
-		want, err1 := json.Marshal(*v.Spec)
-		got, err2 := json.Marshal(net.Spec())
-		if err1 != nil || err2 != nil || !bytes.Equal(want, got) {
-			return nil, nil, fmt.Errorf("runner: checkpoint %s failed the architecture check: it holds %s, the trial's config gives %s",
-				path, describeSpec(net.Spec()), describeSpec(*v.Spec))
+		if err := checkSpec(path, net.Spec(), *v.Spec); err != nil {
+			return nil, nil, err
 		}
 	}
 	return net, meta, nil
+}
+
+// checkSpec fails unless the checkpoint at path, which holds a network of architecture got, is of the
+// architecture want the trial's config gives.
+func checkSpec(path string, got, want arch.Spec) error {
+	w, err1 := json.Marshal(want)
+	g, err2 := json.Marshal(got)
+	if err1 != nil || err2 != nil || !bytes.Equal(w, g) {
+		return fmt.Errorf("runner: checkpoint %s failed the architecture check: it holds %s, the trial's config gives %s",
+			path, describeSpec(got), describeSpec(want))
+	}
+	return nil
 }
 
 func describeRuns(ids []string) string {
