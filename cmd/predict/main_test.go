@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +19,7 @@ import (
 	"inceptionlab/cmd/internal/wire"
 	"inceptionlab/data"
 	"inceptionlab/experiments"
+	"inceptionlab/internal/numfmt"
 	"inceptionlab/runner"
 	"inceptionlab/tracking"
 )
@@ -170,6 +174,108 @@ func TestPredictErrors(t *testing.T) {
 		{"not a checkpoint", []string{"-checkpoint", text, "-image", text}, 1, "notes.png"},
 		{"missing db", []string{"-run", "abc", "-db", filepath.Join(dir, "no.db"), "-image", text}, 1, "does not exist"},
 		{"negative top", []string{"-checkpoint", ckpt, "-image", text, "-top", "-1"}, 2, "-top"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(tc.args, &out, &errb)
+			if code != tc.code || !strings.Contains(errb.String(), tc.want) {
+				t.Errorf("exit %d stderr %q; want exit %d mentioning %q", code, errb.String(), tc.code, tc.want)
+			}
+			if strings.Count(strings.TrimSpace(errb.String()), "\n") > 0 {
+				t.Errorf("error is not one line: %q", errb.String())
+			}
+		})
+	}
+}
+
+// TestPredictSplit evaluates finished runs' checkpoints on their test split, by run id and by checkpoint
+// and config, and checks the result is the one the runner recorded when it trained them, with and
+// without test-time augmentation (a second run trained with test.tta=hflip).
+func TestPredictSplit(t *testing.T) {
+	db, id, ckpt := trainSmoke(t)
+	exp, err := experiments.Load("../../configs/smoke.yaml", []string{"test.tta=hflip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := tracking.Open(db, tracking.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runner.Run(context.Background(), exp, record.New(st, wire.Build{}), runner.Options{OutDir: filepath.Dir(filepath.Dir(filepath.Dir(ckpt))), Index: -1})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hflipID, hflipCkpt := res[0].RunID, filepath.Join(res[0].Dir, runner.BestCheckpoint)
+
+	recorded := func(id string) string {
+		st, err := tracking.Open(db, tracking.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		r, err := st.Run(context.Background(), id)
+		if err != nil || r.TestLoss == nil {
+			t.Fatalf("run %s: %v, test metrics %v", id, err, r.TestLoss)
+		}
+		return fmt.Sprintf("%.4f %s %s", *r.TestLoss, numfmt.Percent(*r.TestTop1), numfmt.Percent(*r.TestTop5))
+	}
+	for _, tc := range []struct {
+		name, tta string
+		views     int
+		want      string // the recorded test metrics this evaluation must reproduce
+		args      []string
+	}{
+		{"run", "none", 1, recorded(id), []string{"-run", id[:8], "-db", db, "-split", "test"}},
+		{"checkpoint and config", "none", 1, recorded(id), []string{"-checkpoint", ckpt, "-config", "../../configs/smoke.yaml", "-split", "test"}},
+		{"run trained with hflip", "hflip", 2, recorded(hflipID), []string{"-run", hflipID, "-db", db, "-split", "test"}},
+		{"checkpoint with -set", "hflip", 2, recorded(hflipID), []string{"-checkpoint", hflipCkpt, "-config", "../../configs/smoke.yaml", "-set", "test.tta=hflip", "-split", "test"}},
+		{"-tta overrides the trial's", "hflip", 2, "", []string{"-run", id, "-db", db, "-split", "test", "-tta", "hflip"}},
+		{"val split", "none", 1, "", []string{"-run", id, "-db", db, "-split", "val"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := run(tc.args, &out, &errb); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(lines) != 2 || !strings.HasPrefix(lines[0], "TRIAL") {
+				t.Fatalf("output\n%s", out.String())
+			}
+			f := strings.Fields(lines[1])
+			split := tc.args[slices.Index(tc.args, "-split")+1]
+			if len(f) != 8 || f[1] != split || f[3] != tc.tta || f[4] != strconv.Itoa(tc.views) {
+				t.Fatalf("row %q, want split %s, tta %s, %d views", lines[1], split, tc.tta, tc.views)
+			}
+			if want := map[string]string{"test": "80", "val": "20"}[split]; f[2] != want {
+				t.Errorf("%s images, want %s", f[2], want)
+			}
+			if got := strings.Join(f[5:], " "); tc.want != "" && got != tc.want {
+				t.Errorf("metrics %s, the runner recorded %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPredictSplitErrors(t *testing.T) {
+	db, id, ckpt := trainSmoke(t)
+	smoke := "../../configs/smoke.yaml"
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"image and split", []string{"-checkpoint", ckpt, "-image", "x.png", "-split", "test"}, 2, "not both"},
+		{"bad split", []string{"-run", id, "-db", db, "-split", "train"}, 2, `-split must be one of test, val, got "train"`},
+		{"bad tta", []string{"-run", id, "-db", db, "-split", "test", "-tta", "flip"}, 2, `-tta must be one of none, hflip, crops, got "flip"`},
+		{"tta without split", []string{"-checkpoint", ckpt, "-image", "x.png", "-tta", "hflip"}, 2, "-tta needs -split"},
+		{"checkpoint without config", []string{"-checkpoint", ckpt, "-split", "test"}, 2, "needs -config FILE"},
+		{"config with run", []string{"-run", id, "-db", db, "-config", smoke, "-split", "test"}, 2, "-config and -set go with -checkpoint"},
+		{"wrong overrides", []string{"-checkpoint", ckpt, "-config", smoke, "-set", "train.lr=0.01", "-split", "test"}, 1, "none of the 1 trial(s)"},
+		{"bad override", []string{"-checkpoint", ckpt, "-config", smoke, "-set", "train.lr=fast", "-split", "test"}, 1, "train.lr"},
+		{"crops without crop_pad", []string{"-run", id, "-db", db, "-split", "test", "-tta", "crops"}, 1, "data.augment.crop_pad pixels, which is 0"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
