@@ -129,7 +129,9 @@ func evaluateSplit(ctx context.Context, net *model.Net, s *data.Subset, batch in
 				return evalResult{nan, nan, nan, nil}, err
 			}
 			for i := 0; i < n; i++ {
-				addSoftmax(probs[i*k:(i+1)*k], logits[i*k:(i+1)*k])
+				for j, p := range softmax(logits[i*k : (i+1)*k]) {
+					probs[i*k+j] += p
+				}
 			}
 		}
 		nv := float64(len(views))
@@ -166,21 +168,6 @@ func tally(order []int, label, hit1, hit5 int) (int, int) {
 		hit5++
 	}
 	return hit1, hit5
-}
-
-// addSoftmax adds softmax(row) to dst, computed stably in float64.
-func addSoftmax(dst []float64, row []float32) {
-	m := math.Inf(-1)
-	for _, v := range row {
-		m = math.Max(m, float64(v))
-	}
-	var z float64
-	for _, v := range row {
-		z += math.Exp(float64(v) - m)
-	}
-	for j, v := range row {
-		dst[j] += math.Exp(float64(v)-m) / z
-	}
 }
 
 // rankClasses orders the classes of one logit row from most to least probable, ties by class index.
