@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -104,9 +105,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, 1, err)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "TRIAL\tSPLIT\tIMAGES\tTTA\tVIEWS\tLOSS\tTOP-1\tTOP-5\n")
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%.4f\t%s\t%s\n", res.Trial, res.Split, res.Images, res.TTA, res.Views,
-			res.Loss, numfmt.Percent(res.Top1), numfmt.Percent(res.Top5))
+		fmt.Fprintf(tw, "TRIAL\tSPLIT\tIMAGES\tTTA\tVIEWS\tLOSS\tTOP-1\tTOP-5\tTOP-1 CORRECT\n")
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%.4f\t%s\t%s\t%d\n", res.Trial, res.Split, res.Images, res.TTA, res.Views,
+			res.Loss, numfmt.Percent(res.Top1), numfmt.Percent(res.Top5), int(math.Round(res.Top1*float64(res.Images))))
 		if err := tw.Flush(); err != nil {
 			return fail(stderr, 1, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -229,7 +230,7 @@ func TestPredictSplit(t *testing.T) {
 		if err != nil || r.TestLoss == nil {
 			t.Fatalf("run %s: %v, test metrics %v", id, err, r.TestLoss)
 		}
-		return fmt.Sprintf("%.4f %s %s", *r.TestLoss, numfmt.Percent(*r.TestTop1), numfmt.Percent(*r.TestTop5))
+		return fmt.Sprintf("%.4f %s %s %d", *r.TestLoss, numfmt.Percent(*r.TestTop1), numfmt.Percent(*r.TestTop5), int(math.Round(*r.TestTop1*80)))
 	}
 	for _, tc := range []struct {
 		name, tta string
@@ -255,7 +256,7 @@ func TestPredictSplit(t *testing.T) {
 			}
 			f := strings.Fields(lines[1])
 			split := tc.args[slices.Index(tc.args, "-split")+1]
-			if len(f) != 8 || f[1] != split || f[3] != tc.tta || f[4] != strconv.Itoa(tc.views) {
+			if len(f) != 9 || f[1] != split || f[3] != tc.tta || f[4] != strconv.Itoa(tc.views) {
 				t.Fatalf("row %q, want split %s, tta %s, %d views", lines[1], split, tc.tta, tc.views)
 			}
 			if want := map[string]string{"test": "80", "val": "20"}[split]; f[2] != want {
