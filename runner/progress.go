@@ -112,9 +112,12 @@ func (p *Progress) Epoch(name string, e Epoch, epochs int) {
 	if e.EMA != nil {
 		ema = fmt.Sprintf("  ema val loss %.4f top-1 %s", e.EMA.Loss, numfmt.Percent(e.EMA.Top1))
 	}
-	p.printf("%s  epoch %d/%d  train loss %.4f top-1 %s  val loss %.4f top-1 %s top-5 %s%s  lr %.4g  %.1f img/s  %.1fs\n",
-		name, e.Epoch, epochs, e.TrainLoss, numfmt.Percent(e.TrainTop1), e.ValLoss, numfmt.Percent(e.ValTop1), numfmt.Percent(e.ValTop5),
-		ema, e.LR, e.ImagesPerSec, e.Seconds)
+	val := fmt.Sprintf("val loss %.4f top-1 %s top-5 %s", e.ValLoss, numfmt.Percent(e.ValTop1), numfmt.Percent(e.ValTop5))
+	if math.IsNaN(e.ValLoss) && math.IsNaN(e.ValTop1) {
+		val = "no validation split"
+	}
+	p.printf("%s  epoch %d/%d  train loss %.4f top-1 %s  %s%s  lr %.4g  %.1f img/s  %.1fs\n",
+		name, e.Epoch, epochs, e.TrainLoss, numfmt.Percent(e.TrainTop1), val, ema, e.LR, e.ImagesPerSec, e.Seconds)
 }
 
 // Note prints a one-line message about a trial.

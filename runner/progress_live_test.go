@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +80,32 @@ func TestProgressPlainWhenNotATerminal(t *testing.T) {
 	}
 	if n := strings.Count(b.String(), "\n"); n != 2 {
 		t.Errorf("%d lines, want 2: %q", n, b.String())
+	}
+}
+
+// TestProgressEpochLine checks the epoch line with and without a validation split: a trial with
+// data.split.val 0 has NaN validation metrics, which the line must not print as "NaN" and "—".
+func TestProgressEpochLine(t *testing.T) {
+	nan := math.NaN()
+	for _, tc := range []struct {
+		name string
+		e    Epoch
+		want string
+	}{
+		{"validated", Epoch{Epoch: 2, TrainLoss: 0.5, TrainTop1: 0.8, ValLoss: 0.25, ValTop1: 0.9, ValTop5: 1, LR: 1e-3, ImagesPerSec: 10, Seconds: 3},
+			"a  epoch 2/3  train loss 0.5000 top-1 80.0%  val loss 0.2500 top-1 90.0% top-5 100.0%  lr 0.001  10.0 img/s  3.0s\n"},
+		{"with EMA", Epoch{Epoch: 2, TrainLoss: 0.5, TrainTop1: 0.8, ValLoss: 0.25, ValTop1: 0.9, ValTop5: 1, EMA: &Val{Loss: 0.2, Top1: 0.95}, LR: 1e-3, ImagesPerSec: 10, Seconds: 3},
+			"a  epoch 2/3  train loss 0.5000 top-1 80.0%  val loss 0.2500 top-1 90.0% top-5 100.0%  ema val loss 0.2000 top-1 95.0%  lr 0.001  10.0 img/s  3.0s\n"},
+		{"no validation split", Epoch{Epoch: 2, TrainLoss: 0.5, TrainTop1: 0.8, ValLoss: nan, ValTop1: nan, ValTop5: nan, LR: 1e-3, ImagesPerSec: 10, Seconds: 3},
+			"a  epoch 2/3  train loss 0.5000 top-1 80.0%  no validation split  lr 0.001  10.0 img/s  3.0s\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			p := &Progress{W: &b}
+			p.Epoch("a", tc.e, 3)
+			if b.String() != tc.want {
+				t.Errorf("line\n%q\nwant\n%q", b.String(), tc.want)
+			}
+		})
 	}
 }
