@@ -134,8 +134,33 @@ func inspectSchema(path string) (int, error) {
 	// Without -wal and -shm beside it no WAL writer is active, so the file
 	// is read as immutable: SQLite then creates no companion files, and a
 	// refused database is left exactly as it was.
+	before, _ := os.Stat(path)
+	immutable := !companionsExist(path)
+	v, err := inspectSchemaOnce(path, immutable)
+	if immutable && errors.Is(err, ErrCorrupt) {
+		// An immutable read ignores locks: a file another process started
+		// creating after the check above (its first transaction, its switch
+		// to WAL) can read as malformed. TestOpenCreateRace failed that way
+		// about once in 1,200 opens on a loaded machine. When a writer
+		// appeared or the file changed meanwhile, read it again the ordinary
+		// way, which waits for the writer's lock.
+		after, _ := os.Stat(path)
+		if companionsExist(path) || changed(before, after) {
+			v, err = inspectSchemaOnce(path, false)
+		}
+	}
+	return v, err
+}
+
+// changed reports whether a file's size or modification time differs
+// between two Stat results (either missing counts as a change).
+func changed(a, b os.FileInfo) bool {
+	return a == nil || b == nil || a.Size() != b.Size() || !a.ModTime().Equal(b.ModTime())
+}
+
+func inspectSchemaOnce(path string, immutable bool) (int, error) {
 	q := "?mode=ro&_query_only=on&_busy_timeout=30000"
-	if !companionsExist(path) {
+	if immutable {
 		q += "&immutable=1"
 	}
 	db, err := sql.Open("sqlite3", fileURI(path)+q)
