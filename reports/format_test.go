@@ -94,3 +94,31 @@ func TestFileLink(t *testing.T) {
 		})
 	}
 }
+
+// TestTrialRowTestTTA checks that the trials table says when a test figure
+// is a mean over test-time augmentation views, and only then.
+func TestTrialRowTestTTA(t *testing.T) {
+	top := 0.9326
+	tests := []struct {
+		name   string
+		params map[string]string
+		test   *float64
+		want   string
+	}{
+		{"recorded before test.tta", map[string]string{}, &top, "93.3%"},
+		{"none", map[string]string{keyTTA: "none"}, &top, "93.3%"},
+		{"hflip", map[string]string{keyTTA: "hflip"}, &top, "93.3% (hflip)"},
+		{"crops", map[string]string{keyTTA: "crops"}, &top, "93.3% (crops)"},
+		{"not evaluated", map[string]string{keyTTA: "hflip"}, nil, dash},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &run{}
+			r.Params, r.TestTop1, r.BestEpoch = tt.params, tt.test, -1
+			row := newTrialRow(&trial{Name: "t", Runs: []*run{r}, Rep: r})
+			if row.Test.Text != tt.want {
+				t.Errorf("test cell %q, want %q", row.Test.Text, tt.want)
+			}
+		})
+	}
+}

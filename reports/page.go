@@ -314,6 +314,11 @@ func newTrialRow(t *trial) trialRow {
 		Time: secondsCell(r.secondsPerEpoch()), Rate: rateCell(r.imagesPerSec()),
 		Runs: cell{Text: strconv.Itoa(len(t.Runs)), Sort: strconv.Itoa(len(t.Runs))},
 	}
+	if tta := r.testTTA(); tta != "" && row.Test.Text != dash {
+		// The figure is a mean over views (test.tta): say so where it is read,
+		// not only in the config diff.
+		row.Test.Text += " (" + tta + ")"
+	}
 	row.BestEpoch = cell{Text: dash}
 	if r.BestEpoch >= 0 {
 		row.BestEpoch = cell{Text: strconv.Itoa(r.BestEpoch), Sort: strconv.Itoa(r.BestEpoch)}

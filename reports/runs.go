@@ -18,6 +18,7 @@ const (
 	keyAux             = "model.aux.enabled"
 	keySeed            = "seed"
 	keyImageSize       = "data.image_size"
+	keyTTA             = "test.tta"
 	keyParams          = tracking.DerivedParams
 	keyParamsInference = tracking.DerivedParamsInference
 	keyMACs            = tracking.DerivedMACs
@@ -154,6 +155,16 @@ func meanOf(es []tracking.Epoch, f func(tracking.Epoch) float64) float64 {
 		return math.NaN()
 	}
 	return sum / float64(n)
+}
+
+// testTTA is the test-time augmentation the run's test figure was measured
+// with: "" for none (also for runs recorded before test.tta existed),
+// else the test.tta value (hflip, crops).
+func (r *run) testTTA() string {
+	if v := r.Params[keyTTA]; v != "none" {
+		return v
+	}
+	return ""
 }
 
 // testTop1 is the test accuracy, NaN if the run was not evaluated.
