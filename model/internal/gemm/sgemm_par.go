@@ -89,7 +89,6 @@ func (e *epilogue) scatter(c []float32, ldc, i, j0, mh, nw int) {
 // sgemmPackedParE is sgemmPackedParA with an epilogue applied to every tile of C after its last k slice,
 // and, when sp > 0, B holding samples side by side (see GemmPackedSamples: b is x, ldb unused).
 func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue, sp, sstride int) {
-	nr := uk.nr
 	if k == 0 || alpha == 0 || m == 0 || n == 0 {
 		scaleRows(m, n, beta, c, ldc)
 		if epi.on() {
@@ -102,10 +101,18 @@ func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	if beta != 0 && beta != 1 {
 		scaleRows(m, n, beta, c, ldc)
 	}
-	g := parGemms.Get().(*parGemm)
+	sgemmPackedParG(parGemms.Get().(*parGemm), uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epi, sp, sstride)
+}
+
+// sgemmPackedParG is sgemmPackedParE on the pooled call state g, whose B source fields (conv) the
+// caller may have set; g goes back to the pool at the end. The caller has handled k, alpha, m or n of 0
+// and a beta other than 0 or 1.
+func sgemmPackedParG(g *parGemm, uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue, sp, sstride int) {
+	nr := uk.nr
 	defer g.release()
+	conv, convOn := g.conv, g.convOn
 	*g = parGemm{uk: uk, tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-		epi: epi, sp: sp, sstride: sstride, packFn: g.packFn, tilesFn: g.tilesFn}
+		epi: epi, sp: sp, sstride: sstride, conv: conv, convOn: convOn, packFn: g.packFn, tilesFn: g.tilesFn}
 	g.bPanels = (n + nr - 1) / nr
 	g.aPanels = (m + sgemmMR - 1) / sgemmMR
 	g.workers = max(1, min(workers, max(g.bPanels, g.aPanels)))
@@ -160,6 +167,8 @@ type parGemm struct {
 	acc              bool // the current slice adds to C
 	epi              epilogue
 	sp, sstride      int // B holds samples side by side (GemmPackedSamples) when sp > 0
+	conv             ConvB
+	convOn           bool // B is the column matrix conv of the sample b (GemmPackedConvBiasAct)
 	packFn, tilesFn  func(w int)
 }
 
@@ -197,6 +206,10 @@ func (g *parGemm) pack(w int) {
 
 // packB packs B panels [j0, j1) of the current slice.
 func (g *parGemm) packB(j0, j1 int) {
+	if g.convOn {
+		packBConv(g.b, &g.conv, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
+		return
+	}
 	if g.sp > 0 {
 		packBSamples(g.b, g.sp, g.sstride, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
 		return

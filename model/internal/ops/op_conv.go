@@ -16,10 +16,13 @@ import (
 // x is (N, C, H, W), w is (O, C, K, K) (PyTorch layout), b is (O); the output is (N, O, OH, OW) with
 // OH = (H+top+bottom-K)/stride + 1 and OW likewise.
 //
-// For large maps the forward pass runs, per sample and in parallel over samples, im2col into a reused
-// scratch buffer followed by one GEMM that writes the NCHW output directly, then bias and ReLU in place
-// (1x1 stride-1 unpadded convs use the input as the column matrix). Small maps are batched several
-// samples per GEMM (see convChunkCols). Gradients come from the custom ops in op_conv_grad.go.
+// For large maps the forward pass runs, per sample and in parallel over samples, one GEMM that writes
+// the NCHW output directly with bias and ReLU applied tile by tile (1x1 stride-1 unpadded convs use the
+// input as the column matrix). Small maps are batched several samples per GEMM (see convChunkCols).
+// With the pure-Go float32 GEMM the column matrix is never built: the GEMM packs each panel of it
+// straight from the input planes (an implicit GEMM, kern.GemmPackedConvBiasAct), except where a
+// training graph keeps a batched convolution's columns for its filter gradient; other back ends get
+// im2col into a reused scratch buffer. Gradients come from the custom ops in op_conv_grad.go.
 //
 // budget, when not nil, is the column-cache memory left to the convolutions of a training graph (see
 // outSlot.cols); nil gives the op no cache. packs, when not nil, shares the packed filters with the
@@ -49,6 +52,11 @@ func (g convGeom) ckk() int     { return g.c * g.k * g.k }
 func (g convGeom) p() int       { return g.oh * g.ow }
 func (g convGeom) inSize() int  { return g.c * g.h * g.w }
 func (g convGeom) outSize() int { return g.o * g.oh * g.ow }
+
+// convB is the geometry of one sample's column matrix for the implicit GEMM.
+func (g convGeom) convB() kern.ConvB {
+	return kern.ConvB{C: g.c, H: g.h, W: g.w, K: g.k, PT: g.pt, PL: g.pl, OH: g.oh, OW: g.ow, Stride: g.stride}
+}
 
 // padW is the row length of the zero-padded input plane; padSize its number of values.
 func (g convGeom) padW() int    { return g.w + g.pl + g.pr }
@@ -280,6 +288,9 @@ func convForward[T opFloat](g convGeom, x, w, b, y []T, relu bool, s int, cols [
 	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
 		xn := x[n*g.inSize() : (n+1)*g.inSize()]
 		yn := y[n*g.outSize() : (n+1)*g.outSize()]
+		if !g.direct() && kern.GemmPackedConvBiasAct(wp, 1, g.convB(), xn, yn, p, b, relu) {
+			return // the GEMM packed its columns straight from xn (an implicit GEMM)
+		}
 		col := xn
 		if !g.direct() {
 			buf := getScratch[T](ckk * p)
@@ -304,11 +315,12 @@ func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y 
 	// (which conv2dOp never asks of a 1x1 convolution: its columns are its input).
 	fromSamples := g.direct() && cache == nil
 	var col []T
-	if !fromSamples {
-		colBuf := getScratch[T](ckk * s * p)
-		defer putScratch(colBuf)
-		col = *colBuf
-	}
+	var colBuf *[]T // the column scratch, taken when first needed
+	defer func() {
+		if colBuf != nil {
+			putScratch(colBuf)
+		}
+	}()
 	for n0 := 0; n0 < g.n; n0 += s {
 		ns := min(s, g.n-n0)
 		cols := ns * p
@@ -317,8 +329,19 @@ func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y 
 			gemmPackedToSamples(wp, workersFor(g.o*cols), cols, nil, 0, x[n0*g.inSize():], g.inSize(), out, yc, p, g.outSize(), b, relu)
 			continue
 		}
-		if cache != nil {
+		if cache == nil {
+			cb := g.convB()
+			cb.N = ns
+			if kern.GemmPackedConvToSamples(wp, workersFor(g.o*cols), cb, x[n0*g.inSize():], out, yc, g.outSize(), b, relu) {
+				continue // the GEMM packed its columns straight from the samples (an implicit GEMM)
+			}
+		}
+		switch {
+		case cache != nil:
 			col = cache[n0*ckk*p : (n0+ns)*ckk*p]
+		case colBuf == nil:
+			colBuf = getScratch[T](ckk * s * p)
+			col = *colBuf
 		}
 		im2colChunk(g, x, n0, ns, col)
 		gemmPackedToSamples(wp, workersFor(g.o*cols), cols, col, cols, nil, 0, out, yc, p, g.outSize(), b, relu)

@@ -1,0 +1,185 @@
+package gemm
+
+import "fmt"
+
+// ConvB describes the column matrix of one sample's convolution (what im2col builds) so that the GEMM
+// can pack its panels straight from the sample instead: row r = (c*K + kh)*K + kw and column
+// q = oh*OW + ow of B is x[c*H*W + ih*W + iw] with ih = oh*S - PT + kh and iw = ow*S - PL + kw (S the
+// stride, 1 when Stride is 0), or 0 where
+// that falls outside the H x W plane (padding). An implicit GEMM in oneDNN's sense: the C*K*K x OH*OW
+// matrix (7 MB for a 3x3 convolution of 64 channels at 56x56) is never written and read back; each
+// B panel is filled from the sample's planes right before the kernels read it.
+//
+// With N > 1 the matrix holds N samples side by side (a batched convolution's chunk): column j*OH*OW + q
+// is column q of sample j, whose values start at x[j*C*H*W].
+type ConvB struct {
+	C, H, W, K, PT, PL, OH, OW int
+	N                          int // samples side by side; 0 means 1
+	Stride                     int // 0 means 1
+}
+
+func (g ConvB) stride() int { return max(g.Stride, 1) }
+
+// rows is the depth of the column matrix (C*K*K), cols its width (N*OH*OW).
+func (g ConvB) rows() int { return g.C * g.K * g.K }
+func (g ConvB) cols() int { return g.samples() * g.OH * g.OW }
+
+func (g ConvB) samples() int { return max(g.N, 1) }
+
+// valid reports whether the geometry describes a column matrix the packer can read from have values.
+func (g ConvB) valid(have int) bool {
+	return g.C > 0 && g.H > 0 && g.W > 0 && g.K > 0 && g.PT >= 0 && g.PL >= 0 && g.OH > 0 && g.OW > 0 &&
+		g.N >= 0 && g.Stride >= 0 && have >= g.samples()*g.C*g.H*g.W
+}
+
+// GemmPackedConvBiasAct computes relu?(op(A)*B + bias) into c (pa.m x OH*OW, leading dimension ldc),
+// where B is the column matrix cb of the sample x (C x H x W), packed straight from x: a per-sample
+// convolution's forward pass without im2col. It reports false, doing nothing, when the back end has no
+// packed form (then the caller builds the column matrix and calls GemmPackedBiasAct). The result is
+// bit for bit GemmPackedBiasAct on the column matrix im2col builds.
+func GemmPackedConvBiasAct[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T, ldc int, bias []T, relu bool) bool {
+	if !hasPackedConv(pa) {
+		return false
+	}
+	if len(bias) < pa.m {
+		panic(fmt.Sprintf("model: gemm: bias has %d values for %d rows", len(bias), pa.m))
+	}
+	return gemmPackedConv(pa, workers, cb, x, c, ldc, epilogue{bias: f32(bias)[:pa.m], relu: relu})
+}
+
+// GemmPackedConvToSamples is GemmPackedToSamples for a batched convolution whose B is the column matrix
+// cb of cb.N samples starting at x, packed straight from them: relu?(op(A)*B + bias) with column
+// j*p+q stored at y[j*outSize + i*p + q]; c (pa.m x cb.N*p) is scratch for the k slices before the
+// last. It reports false, doing nothing, when the back end has no packed form. Bit for bit
+// GemmPackedToSamples on the column matrix im2colChunk builds.
+func GemmPackedConvToSamples[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c, y []T, outSize int, bias []T, relu bool) bool {
+	if !hasPackedConv(pa) {
+		return false
+	}
+	p, n := cb.OH*cb.OW, cb.cols()
+	if len(bias) < pa.m || outSize < pa.m*p || len(y) < (cb.samples()-1)*outSize+pa.m*p {
+		panic(fmt.Sprintf("model: gemm: %d columns of %d-position samples (%d apart) into %d values, %d biases for %d rows", n, p, outSize, len(y), len(bias), pa.m))
+	}
+	return gemmPackedConv(pa, workers, cb, x, c, n, epilogue{bias: f32(bias)[:pa.m], relu: relu, y: f32(y), p: p, outSize: outSize})
+}
+
+// hasPackedConv reports whether pa has the packed form the implicit GEMM needs (float32, pure-Go GEMM).
+func hasPackedConv[T Float](pa *PackedA[T]) bool {
+	_, ok := any(pa.a).([]float32)
+	return ok && pa.buf != nil && pa.m > 0 && pa.k > 0
+}
+
+// f32 is s as float32 values, nil when T is float64.
+func f32[T Float](s []T) []float32 {
+	v, _ := any(s).([]float32)
+	return v
+}
+
+// gemmPackedConv runs the packed GEMM (hasPackedConv) with B packed from the samples x (see ConvB) and
+// the epilogue epi.
+func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T, ldc int, epi epilogue) bool {
+	x32 := f32(x)
+	if !cb.valid(len(x32)) || cb.rows() != pa.k {
+		panic(fmt.Sprintf("model: gemm: convolution columns %+v do not fit %d input values and %d filter rows", cb, len(x32), pa.k))
+	}
+	n := cb.cols()
+	c32 := f32(c)
+	checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, pa.k*n, n, len(c32), ldc)
+	g := parGemms.Get().(*parGemm)
+	g.conv, g.convOn = cb, true
+	sgemmPackedParG(g, pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, x32, 0, 0, c32, ldc, epi, 0, 0)
+	return true
+}
+
+// packBConv is packB for the column matrix g of the sample x (see ConvB): rows [p0, p0+kc), panels
+// [jp0, jp1) of nr columns. A panel's columns fall into runs along output rows (at most a few per
+// panel); for each row of B, a run is one shifted copy out of an input row, with zeros where the
+// kernel tap reads padding.
+func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
+	type run struct{ q, at, oh, ow, l int } // panel column, sample offset in x, output row and column, length
+	var runs [sgemmMaxNR]run
+	kk, hw, p, st := g.K*g.K, g.H*g.W, g.OH*g.OW, g.stride()
+	for jp := jp0; jp < jp1; jp++ {
+		j0 := jp * nr
+		nw := min(nr, n-j0)
+		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
+		nrun := 0
+		for q := 0; q < nw; {
+			col := j0 + q
+			s, pos := col/p, col%p
+			oh, ow := pos/g.OW, pos%g.OW
+			l := min(g.OW-ow, nw-q)
+			runs[nrun] = run{q, s * g.C * hw, oh, ow, l}
+			nrun++
+			q += l
+		}
+		rs := runs[:nrun]
+		c, t := p0/kk, p0%kk
+		kh, kw := t/g.K, t%g.K
+		for r := 0; r < kc; r++ {
+			d := dst[r*nr : (r+1)*nr]
+			off := kw - g.PL // input column = output column*st + off
+			// Output columns [olo, ohi) read inside the input row: 0 <= ow*st + off < W.
+			olo, ohi := 0, (g.W-1-off)/st+1
+			if off < 0 {
+				olo = (-off + st - 1) / st
+			}
+			if g.W-1-off < 0 {
+				ohi = 0
+			}
+			for _, u := range rs {
+				dd := d[u.q : u.q+u.l]
+				ih := u.oh*st - g.PT + kh
+				lo, hi := max(u.ow, olo), min(u.ow+u.l, ohi)
+				if ih < 0 || ih >= g.H || lo >= hi {
+					clearSmall(dd)
+					continue
+				}
+				src := x[u.at+c*hw+ih*g.W:][:g.W]
+				clearSmall(dd[:lo-u.ow])
+				if st == 1 {
+					copySmall(dd[lo-u.ow:hi-u.ow], src[lo+off:hi+off])
+				} else {
+					for i, seg := 0, dd[lo-u.ow:hi-u.ow]; i < len(seg); i++ {
+						seg[i] = src[(lo+i)*st+off]
+					}
+				}
+				clearSmall(dd[hi-u.ow:])
+			}
+			if nw < nr {
+				clear(d[nw:])
+			}
+			if kw++; kw == g.K {
+				kw = 0
+				if kh++; kh == g.K {
+					kh = 0
+					c++
+				}
+			}
+		}
+	}
+}
+
+// copySmall is copy for short runs (a panel's run along an output row, a small map's row), where a
+// loop beats a call into the runtime's memmove; package ops uses it as CopySmall.
+func copySmall[T Float](dst, src []T) {
+	if len(src) >= 16 {
+		copy(dst, src)
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = v
+	}
+}
+
+// clearSmall is clear for short runs (see copySmall).
+func clearSmall[T Float](s []T) {
+	if len(s) >= 16 {
+		clear(s)
+		return
+	}
+	for i := range s {
+		s[i] = 0
+	}
+}

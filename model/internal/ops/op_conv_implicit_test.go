@@ -1,0 +1,140 @@
+package ops
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	kern "inceptionlab/model/internal/gemm"
+)
+
+// TestImplicitGemmMatchesIm2col checks the per-sample forward convolution whose GEMM packs its columns
+// straight from the sample (kern.GemmPackedConvBiasAct) against im2col into a column matrix followed
+// by GemmPackedBiasAct: the same bits for every geometry, including asymmetric padding, kernels wider
+// than the map, a 1x1 kernel with padding, several k slices (C*K*K > 256), edge panels and rows.
+func TestImplicitGemmMatchesIm2col(t *testing.T) {
+	tests := []struct {
+		name                    string
+		c, h, w, o, k           int
+		pt, pb, pl, pr, workers int
+		relu                    bool
+		stride                  int
+	}{
+		{"7x7 stride 2 (conv1 at 64x64)", 3, 64, 64, 16, 7, 2, 3, 2, 3, 1, true, 2},
+		{"3x3 stride 2 odd map", 5, 15, 13, 7, 3, 1, 1, 0, 1, 2, true, 2},
+		{"3x3 stride 3 valid", 4, 17, 19, 6, 3, 0, 0, 0, 0, 1, false, 3},
+		{"3x3 same 28x28", 16, 28, 28, 24, 3, 1, 1, 1, 1, 1, true, 1},
+		{"3x3 same 56x56 two slices", 64, 56, 56, 13, 3, 1, 1, 1, 1, 1, true, 1},
+		{"5x5 same 14x14 two workers", 12, 14, 14, 32, 5, 2, 2, 2, 2, 2, false, 1},
+		{"3x3 valid", 5, 9, 11, 7, 3, 0, 0, 0, 0, 1, true, 1},
+		{"asymmetric pad", 3, 10, 13, 6, 4, 1, 2, 2, 1, 1, true, 1},
+		{"1x1 padded", 4, 6, 5, 5, 1, 1, 0, 0, 1, 1, false, 1},
+		{"kernel wider than map", 2, 3, 2, 4, 5, 2, 2, 2, 2, 1, true, 1},
+		{"one output row per panel", 7, 40, 1, 3, 3, 1, 1, 1, 1, 1, true, 1},
+		{"wide rows", 3, 4, 70, 9, 3, 1, 1, 1, 1, 2, true, 0},
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := newConvGeom(conv2dOp{}, []int{1, tt.c, tt.h, tt.w}, tt.o, tt.c, tt.k, max(tt.stride, 1), [4]int{tt.pt, tt.pb, tt.pl, tt.pr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := randSlice(rng, g.inSize())
+			x[0], x[len(x)-1] = float32(math.Inf(1)), float32(math.Copysign(0, -1)) // values that must be copied, not recomputed
+			w, b := randSlice(rng, g.o*g.ckk()), randSlice(rng, g.o)
+			pa := kern.PackA(false, g.o, g.ckk(), 1, w, g.ckk())
+			defer pa.Release()
+
+			col := make([]float32, g.ckk()*g.p())
+			im2col(g, x, col)
+			want := make([]float32, g.o*g.p())
+			kern.GemmPackedBiasAct(pa, tt.workers, false, g.p(), col, g.p(), want, g.p(), b, tt.relu)
+
+			got := make([]float32, g.o*g.p())
+			for i := range got {
+				got[i] = float32(math.NaN()) // every element must be written
+			}
+			if !kern.GemmPackedConvBiasAct(pa, tt.workers, g.convB(), x, got, g.p(), b, tt.relu) {
+				t.Skip("this back end has no packed GEMM (no AVX2/AVX-512 kernel)")
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("output %d (channel %d, position %d) = %v, im2col path %v", i, i/g.p(), i%g.p(), got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestImplicitGemmFloat64Declines checks that float64 (no packed form) reports false and writes nothing.
+func TestImplicitGemmFloat64Declines(t *testing.T) {
+	g, err := newConvGeom(conv2dOp{}, []int{1, 2, 5, 5}, 3, 2, 3, 1, [4]int{1, 1, 1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := make([]float64, g.o*g.ckk())
+	pa := kern.PackA(false, g.o, g.ckk(), 1, w, g.ckk())
+	defer pa.Release()
+	y := []float64{42}
+	if kern.GemmPackedConvBiasAct(pa, 1, g.convB(), make([]float64, g.inSize()), y, g.p(), make([]float64, g.o), false) || y[0] != 42 {
+		t.Fatal("float64 took the implicit GEMM")
+	}
+}
+
+// TestImplicitGemmChunkMatchesIm2colChunk checks the batched form (several samples side by side, the
+// output scattered into NCHW) against im2colChunk followed by GemmPackedToSamples, bit for bit.
+func TestImplicitGemmChunkMatchesIm2colChunk(t *testing.T) {
+	tests := []struct {
+		name                 string
+		n, c, h, w, o, k, ns int
+		pad                  [4]int
+		workers              int
+		relu                 bool
+		stride               int
+	}{
+		{"3x3 7x7 maps", 12, 8, 7, 7, 20, 3, 11, [4]int{1, 1, 1, 1}, 2, true, 1},
+		{"5x5 4x4 maps", 5, 6, 4, 4, 9, 5, 5, [4]int{2, 2, 2, 2}, 1, false, 1},
+		{"3x3 1x1 maps", 40, 30, 1, 1, 7, 3, 32, [4]int{1, 1, 1, 1}, 2, true, 1},
+		{"3x3 14x14 maps, last chunk short", 5, 40, 14, 14, 13, 3, 3, [4]int{1, 1, 1, 1}, 2, true, 1},
+		{"asymmetric pad 2x3 maps", 9, 3, 2, 3, 5, 2, 9, [4]int{0, 1, 1, 0}, 1, true, 1},
+		{"3x3 stride 2, 9x9 maps", 7, 4, 9, 9, 6, 3, 4, [4]int{1, 1, 1, 1}, 2, true, 2},
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := newConvGeom(conv2dOp{}, []int{tt.n, tt.c, tt.h, tt.w}, tt.o, tt.c, tt.k, tt.stride, tt.pad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := randSlice(rng, g.n*g.inSize())
+			w, b := randSlice(rng, g.o*g.ckk()), randSlice(rng, g.o)
+			pa := kern.PackA(false, g.o, g.ckk(), 1, w, g.ckk())
+			defer pa.Release()
+			p := g.p()
+			want := make([]float32, g.n*g.outSize())
+			got := make([]float32, g.n*g.outSize())
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+			for n0 := 0; n0 < g.n; n0 += tt.ns {
+				ns := min(tt.ns, g.n-n0)
+				cols := ns * p
+				col := make([]float32, g.ckk()*cols)
+				im2colChunk(g, x, n0, ns, col)
+				scratch := make([]float32, g.o*cols)
+				kern.GemmPackedToSamples(pa, tt.workers, cols, col, cols, nil, 0, scratch, want[n0*g.outSize():], p, g.outSize(), b, tt.relu)
+				cb := g.convB()
+				cb.N = ns
+				if !kern.GemmPackedConvToSamples(pa, tt.workers, cb, x[n0*g.inSize():], make([]float32, g.o*cols), got[n0*g.outSize():], g.outSize(), b, tt.relu) {
+					t.Skip("this back end has no packed GEMM (no AVX2/AVX-512 kernel)")
+				}
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("output %d (sample %d) = %v, im2colChunk path %v", i, i/g.outSize(), got[i], want[i])
+				}
+			}
+		})
+	}
+}
