@@ -183,3 +183,92 @@ func clearSmall[T Float](s []T) {
 		s[i] = 0
 	}
 }
+
+// GemmConvFilterGrad computes C = dz * B^T + beta*C in the calling goroutine, where dz is m x OH*OW
+// (leading dimension OH*OW) and B is the column matrix cb of the single sample x (cb.N <= 1), packed
+// straight from x: a per-sample convolution's filter gradient without im2col. It reports false,
+// doing nothing, when the back end has no pure-Go float32 GEMM (the caller then builds the column
+// matrix and calls Gemm). The result is bit for bit Gemm(false, true, ...) on the column matrix.
+func GemmConvFilterGrad[T Float](m int, dz []T, cb ConvB, x []T, beta T, c []T, ldc int) bool {
+	dz32, ok := any(dz).([]float32)
+	be := activeBLAS()
+	if !ok || be.kernel == nil || m == 0 {
+		return false
+	}
+	x32, c32 := f32(x), f32(c)
+	if !cb.valid(len(x32)) || cb.samples() != 1 {
+		panic(fmt.Sprintf("model: gemm: convolution columns %+v do not fit %d input values of one sample", cb, len(x32)))
+	}
+	n, k := cb.rows(), cb.cols()
+	checkGemm(false, true, m, n, k, len(dz32), k, n*k, k, len(c32), ldc)
+	if beta != 0 && beta != 1 {
+		scaleRows(m, n, float32(beta), c32, ldc)
+	}
+	g := parGemms.Get().(*parGemm)
+	g.conv, g.convOn = cb, true
+	sgemmPackedParG(g, *be.kernel, 1, false, true, m, n, k, 1, dz32, k, nil, x32, 0, float32(beta), c32, ldc, epilogue{}, 0, 0)
+	return true
+}
+
+// packBConvT is packB for the transpose of the column matrix g of the sample x: op(B) = col^T, whose
+// rows [p0, p0+kc) are output positions and whose panel columns are rows of col (kernel taps c, kh,
+// kw). Each tap reads, along the positions of one output row, a shifted run of one input row; the
+// runs are stored nr values apart (the panel's transposed layout).
+func packBConvT(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
+	kk, hw, st := g.K*g.K, g.H*g.W, g.stride()
+	for jp := jp0; jp < jp1; jp++ {
+		j0 := jp * nr
+		nw := min(nr, n-j0)
+		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
+		if nw < nr {
+			clear(dst)
+		}
+		c, t := j0/kk, j0%kk
+		kh, kw := t/g.K, t%g.K
+		for q := 0; q < nw; q++ {
+			off := kw - g.PL
+			olo, ohi := 0, (g.W-1-off)/st+1
+			if off < 0 {
+				olo = (-off + st - 1) / st
+			}
+			if g.W-1-off < 0 {
+				ohi = 0
+			}
+			plane := x[c*hw : (c+1)*hw]
+			for r := 0; r < kc; {
+				pos := p0 + r
+				oh, ow := pos/g.OW, pos%g.OW
+				l := min(g.OW-ow, kc-r)
+				ih := oh*st - g.PT + kh
+				lo, hi := max(ow, olo), min(ow+l, ohi)
+				d := dst[r*nr+q:]
+				if ih < 0 || ih >= g.H || lo >= hi {
+					for i := 0; i < l; i++ {
+						d[i*nr] = 0
+					}
+					r += l
+					continue
+				}
+				src := plane[ih*g.W : (ih+1)*g.W]
+				i := 0
+				for ; i < lo-ow; i++ {
+					d[i*nr] = 0
+				}
+				for ; i < hi-ow; i++ {
+					d[i*nr] = src[(ow+i)*st+off]
+				}
+				for ; i < l; i++ {
+					d[i*nr] = 0
+				}
+				r += l
+			}
+			if kw++; kw == g.K {
+				kw = 0
+				if kh++; kh == g.K {
+					kh = 0
+					c++
+				}
+			}
+		}
+	}
+}
