@@ -207,10 +207,6 @@ func (g *parGemm) pack(w int) {
 // packB packs B panels [j0, j1) of the current slice.
 func (g *parGemm) packB(j0, j1 int) {
 	if g.convOn {
-		if g.tB {
-			packBConvT(g.b, &g.conv, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
-			return
-		}
 		packBConv(g.b, &g.conv, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
 		return
 	}

@@ -7,8 +7,6 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-
-	kern "inceptionlab/model/internal/gemm"
 )
 
 // convDataGradOp is the convolution's input gradient: inputs (dz, w) -> dx with the shape of the forward
@@ -253,23 +251,16 @@ func convBackwardFilter[T opFloat](g convGeom, x, dz, dw []T, s int, chunked boo
 		clear(*acc[i])
 	}
 	parallelSamples(shards, workersFor(shards), func(_, sh int) {
-		var buf *[]T // the column matrix, taken when first needed
-		defer func() {
-			if buf != nil {
-				putScratch(buf)
-			}
-		}()
+		var buf *[]T
+		if !g.direct() {
+			buf = getScratch[T](ckk * p)
+			defer putScratch(buf)
+		}
 		for n := sh * g.n / shards; n < (sh+1)*g.n/shards; n++ {
 			xn := x[n*g.inSize() : (n+1)*g.inSize()]
 			dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
 			col := xn
-			if !g.direct() {
-				if kern.GemmConvFilterGrad(g.o, dzn, g.convB(), xn, 1, *acc[sh], ckk) {
-					continue // the GEMM packed col^T straight from xn (an implicit GEMM)
-				}
-				if buf == nil {
-					buf = getScratch[T](ckk * p)
-				}
+			if buf != nil {
 				col = *buf
 				im2col(g, xn, col)
 			}
