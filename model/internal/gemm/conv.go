@@ -1,6 +1,10 @@
 package gemm
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"sync"
+)
 
 // ConvB describes the column matrix of one sample's convolution (what im2col builds) so that the GEMM
 // can pack its panels straight from the sample instead: row r = (c*K + kh)*K + kw and column
@@ -35,10 +39,11 @@ func (g ConvB) valid(have int) bool {
 // GemmPackedConvBiasAct computes relu?(op(A)*B + bias) into c (pa.m x OH*OW, leading dimension ldc),
 // where B is the column matrix cb of the sample x (C x H x W), packed straight from x: a per-sample
 // convolution's forward pass without im2col. It reports false, doing nothing, when the back end has no
-// packed form (then the caller builds the column matrix and calls GemmPackedBiasAct). The result is
-// bit for bit GemmPackedBiasAct on the column matrix im2col builds.
+// packed form or the implicit GEMM is not the faster way for this geometry (see hasPackedConv; then
+// the caller builds the column matrix and calls GemmPackedBiasAct). The result is bit for bit
+// GemmPackedBiasAct on the column matrix im2col builds.
 func GemmPackedConvBiasAct[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T, ldc int, bias []T, relu bool) bool {
-	if !hasPackedConv(pa) {
+	if !hasPackedConv(pa, cb) {
 		return false
 	}
 	if len(bias) < pa.m {
@@ -50,10 +55,10 @@ func GemmPackedConvBiasAct[T Float](pa *PackedA[T], workers int, cb ConvB, x []T
 // GemmPackedConvToSamples is GemmPackedToSamples for a batched convolution whose B is the column matrix
 // cb of cb.N samples starting at x, packed straight from them: relu?(op(A)*B + bias) with column
 // j*p+q stored at y[j*outSize + i*p + q]; c (pa.m x cb.N*p) is scratch for the k slices before the
-// last. It reports false, doing nothing, when the back end has no packed form. Bit for bit
+// last. It reports false, doing nothing, where GemmPackedConvBiasAct would. Bit for bit
 // GemmPackedToSamples on the column matrix im2colChunk builds.
 func GemmPackedConvToSamples[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c, y []T, outSize int, bias []T, relu bool) bool {
-	if !hasPackedConv(pa) {
+	if !hasPackedConv(pa, cb) {
 		return false
 	}
 	p, n := cb.OH*cb.OW, cb.cols()
@@ -63,10 +68,20 @@ func GemmPackedConvToSamples[T Float](pa *PackedA[T], workers int, cb ConvB, x [
 	return gemmPackedConv(pa, workers, cb, x, c, n, epilogue{bias: f32(bias)[:pa.m], relu: relu, y: f32(y), p: p, outSize: outSize})
 }
 
-// hasPackedConv reports whether pa has the packed form the implicit GEMM needs (float32, pure-Go GEMM).
-func hasPackedConv[T Float](pa *PackedA[T]) bool {
+// hasPackedConv reports whether the implicit GEMM is the faster way to multiply pa by the column
+// matrix cb: pa has the packed form (float32, pure-Go GEMM), the kernel is the 32-wide AVX-512 one and
+// cb is a stride-1 convolution with output rows as wide as its input rows, whose panels packConvRows32
+// fills with two masked loads per row; and, with several samples side by side, few panels straddle two
+// samples (those go through the Go packer, slower than im2col's gather on maps under 128 positions).
+// Elsewhere (stride 2, the AVX2 kernel) im2col followed by the assembly panel copy measured faster.
+func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
 	_, ok := any(pa.a).([]float32)
-	return ok && pa.buf != nil && pa.m > 0 && pa.k > 0
+	if !ok || pa.buf == nil || pa.m == 0 || pa.k == 0 || pa.uk.nr != 32 || cb.stride() != 1 || cb.OW != cb.W ||
+		cb.K > maxConvK || cb.samples()*cb.C*cb.H*cb.W > math.MaxInt32 {
+		return false
+	}
+	p := cb.OH * cb.OW
+	return cb.samples() == 1 || p%32 == 0 || p >= 128
 }
 
 // f32 is s as float32 values, nil when T is float64.
@@ -91,14 +106,20 @@ func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T
 	return true
 }
 
-// packBConv is packB for the column matrix g of the sample x (see ConvB): rows [p0, p0+kc), panels
-// [jp0, jp1) of nr columns. A panel's columns fall into runs along output rows (at most a few per
+// packBConv is packB for the column matrix g of the samples x (see ConvB; stride 1, as hasPackedConv
+// requires): rows [p0, p0+kc), panels [jp0, jp1) of nr columns. With the AVX-512 kernel and output
+// rows as wide as the input's, a panel within one sample is packConvRows32's masked loads; the others
+// go through the runs below. A panel's columns fall into runs along output rows (at most a few per
 // panel); for each row of B, a run is one shifted copy out of an input row, with zeros where the
 // kernel tap reads padding.
 func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
 	type run struct{ q, at, oh, ow, l int } // panel column, sample offset in x, output row and column, length
 	var runs [sgemmMaxNR]run
-	kk, hw, p, st := g.K*g.K, g.H*g.W, g.OH*g.OW, g.stride()
+	kk, hw, p := g.K*g.K, g.H*g.W, g.OH*g.OW
+	var fast *convRowTables // the AVX-512 masked-load packer, for panels within one sample
+	if nr == 32 && g.OW == g.W && g.K <= maxConvK {
+		fast = convTablesFor(g)
+	}
 	for jp := jp0; jp < jp1; jp++ {
 		j0 := jp * nr
 		nw := min(nr, n-j0)
@@ -114,36 +135,52 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 			q += l
 		}
 		rs := runs[:nrun]
+		if fast != nil && rs[0].at == rs[nrun-1].at { // the whole panel in one sample
+			var rowM, colM [maxConvK]uint32
+			for _, u := range rs {
+				lanes := bitRange(u.q, u.q+u.l)
+				for kh := 0; kh < g.K; kh++ {
+					if ih := u.oh - g.PT + kh; ih >= 0 && ih < g.H {
+						rowM[kh] |= lanes
+					}
+				}
+				for kw := 0; kw < g.K; kw++ {
+					// Lanes whose input column u.ow + i + kw - PL lies in [0, W).
+					lo, hi := max(0, g.PL-kw-u.ow), min(u.l, g.W+g.PL-kw-u.ow)
+					if lo < hi {
+						colM[kw] |= bitRange(u.q+lo, u.q+hi)
+					}
+				}
+			}
+			var masks [maxConvK * maxConvK]uint32
+			for kh := 0; kh < g.K; kh++ {
+				for kw := 0; kw < g.K; kw++ {
+					masks[kh*g.K+kw] = rowM[kh] & colM[kw]
+				}
+			}
+			// Lane 0 is position j0 - (sample start) = row*OW + ow of the sample: with OW == W its input
+			// index for tap (c, kh, kw) is that position plus offs[tap].
+			base := rs[0].at + rs[0].oh*g.OW + rs[0].ow
+			packConvRows32(&dst[0], &x[0], base, &fast.offs[p0], &fast.taps[p0], &masks[0], kc)
+			continue
+		}
 		c, t := p0/kk, p0%kk
 		kh, kw := t/g.K, t%g.K
 		for r := 0; r < kc; r++ {
 			d := dst[r*nr : (r+1)*nr]
-			off := kw - g.PL // input column = output column*st + off
-			// Output columns [olo, ohi) read inside the input row: 0 <= ow*st + off < W.
-			olo, ohi := 0, (g.W-1-off)/st+1
-			if off < 0 {
-				olo = (-off + st - 1) / st
-			}
-			if g.W-1-off < 0 {
-				ohi = 0
-			}
+			off := kw - g.PL // input column = output column + off
 			for _, u := range rs {
 				dd := d[u.q : u.q+u.l]
-				ih := u.oh*st - g.PT + kh
-				lo, hi := max(u.ow, olo), min(u.ow+u.l, ohi)
+				ih := u.oh - g.PT + kh
+				// Output columns [lo, hi) of the run read inside the input row.
+				lo, hi := max(u.ow, -off), min(u.ow+u.l, g.W-off)
 				if ih < 0 || ih >= g.H || lo >= hi {
 					clearSmall(dd)
 					continue
 				}
 				src := x[u.at+c*hw+ih*g.W:][:g.W]
 				clearSmall(dd[:lo-u.ow])
-				if st == 1 {
-					copySmall(dd[lo-u.ow:hi-u.ow], src[lo+off:hi+off])
-				} else {
-					for i, seg := 0, dd[lo-u.ow:hi-u.ow]; i < len(seg); i++ {
-						seg[i] = src[(lo+i)*st+off]
-					}
-				}
+				copySmall(dd[lo-u.ow:hi-u.ow], src[lo+off:hi+off])
 				clearSmall(dd[hi-u.ow:])
 			}
 			if nw < nr {
@@ -158,6 +195,41 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 			}
 		}
 	}
+}
+
+// maxConvK is the widest kernel packConvRows32's masks are kept for (GoogLeNet's widest is 7x7).
+const maxConvK = 8
+
+// bitRange is the mask of bits [lo, hi).
+func bitRange(lo, hi int) uint32 { return uint32((uint64(1)<<hi - 1) &^ (uint64(1)<<lo - 1)) }
+
+// convRowTables are, per row t = (c*K + kh)*K + kw of a column matrix with OW == W and stride 1, the
+// offset of its input value from the position's own index, c*H*W + (kh-PT)*W + (kw-PL), and its kernel
+// tap kh*K + kw: what packConvRows32 reads per row.
+type convRowTables struct {
+	offs []int32
+	taps []uint8
+}
+
+var convTables sync.Map // ConvB with N 0 -> *convRowTables
+
+// convTablesFor returns the row tables of g's geometry, built once.
+func convTablesFor(g *ConvB) *convRowTables {
+	key := *g
+	key.N = 0
+	if v, ok := convTables.Load(key); ok {
+		return v.(*convRowTables)
+	}
+	kk := g.K * g.K
+	t := &convRowTables{offs: make([]int32, g.rows()), taps: make([]uint8, g.rows())}
+	for r := range t.offs {
+		c, tap := r/kk, r%kk
+		kh, kw := tap/g.K, tap%g.K
+		t.offs[r] = int32(c*g.H*g.W + (kh-g.PT)*g.W + kw - g.PL)
+		t.taps[r] = uint8(tap)
+	}
+	v, _ := convTables.LoadOrStore(key, t)
+	return v.(*convRowTables)
 }
 
 // copySmall is copy for short runs (a panel's run along an output row, a small map's row), where a

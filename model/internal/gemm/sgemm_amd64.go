@@ -31,3 +31,11 @@ func packRows32(dst, src *float32, ld, kc int)
 //
 //go:noescape
 func packT16(dst, src *float32, ld, blocks int)
+
+// packConvRows32 is implemented in sgemm_amd64.s (AVX-512F; packBConv calls it only for the 32-wide
+// panels of the AVX-512 kernel). For r < kc, row r of the panel dst is lane i: x[base + offs[r] + i] where
+// bit i of masks[taps[r]] is set, else 0 (masked lanes are never read, so base + offs[r] + i may lie
+// outside x there).
+//
+//go:noescape
+func packConvRows32(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int)

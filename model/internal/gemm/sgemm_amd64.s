@@ -384,3 +384,41 @@ tblock:
 tdone:
 	VZEROUPPER
 	RET
+
+// func packConvRows32(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int)
+//
+// The implicit GEMM's 32-wide B panel rows (see packBConv): row r is x[base + offs[r] + i] for the lanes
+// i whose bit is set in masks[taps[r]], zero elsewhere; two zero-masking ZMM loads and two stores per
+// row. Masked-off lanes are not read (no faults), so they may point outside x. Needs AVX-512F.
+TEXT ·packConvRows32(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ base+16(FP), AX
+	LEAQ (SI)(AX*4), SI
+	MOVQ offs+24(FP), R8
+	MOVQ taps+32(FP), R9
+	MOVQ masks+40(FP), R10
+	MOVQ kc+48(FP), CX
+	TESTQ CX, CX
+	JLE  convdone
+
+convrow:
+	MOVLQSX (R8), AX
+	MOVBQZX (R9), DX
+	MOVL    (R10)(DX*4), DX
+	KMOVW   DX, K1
+	SHRL    $16, DX
+	KMOVW   DX, K2
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z 64(SI)(AX*4), K2, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ    $4, R8
+	INCQ    R9
+	ADDQ    $128, DI
+	DECQ    CX
+	JNZ     convrow
+
+convdone:
+	VZEROUPPER
+	RET

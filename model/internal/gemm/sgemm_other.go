@@ -22,3 +22,7 @@ func packRows32(dst, src *float32, ld, kc int) {
 func packT16(dst, src *float32, ld, blocks int) {
 	panic("model: packT16 needs amd64 with AVX-512")
 }
+
+func packConvRows32(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int) {
+	panic("model: packConvRows32 needs amd64 with AVX-512")
+}

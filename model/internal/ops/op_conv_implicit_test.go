@@ -55,8 +55,15 @@ func TestImplicitGemmMatchesIm2col(t *testing.T) {
 			for i := range got {
 				got[i] = float32(math.NaN()) // every element must be written
 			}
-			if !kern.GemmPackedConvBiasAct(pa, tt.workers, g.convB(), x, got, g.p(), b, tt.relu) {
-				t.Skip("this back end has no packed GEMM (no AVX2/AVX-512 kernel)")
+			took := kern.GemmPackedConvBiasAct(pa, tt.workers, g.convB(), x, got, g.p(), b, tt.relu)
+			if want := implicitExpected(g, 1); took != want {
+				t.Fatalf("implicit GEMM taken: %t, want %t", took, want)
+			}
+			if !took {
+				if !math.IsNaN(float64(got[0])) {
+					t.Fatal("declined, but wrote the output")
+				}
+				return
 			}
 			for i := range want {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
@@ -65,6 +72,15 @@ func TestImplicitGemmMatchesIm2col(t *testing.T) {
 			}
 		})
 	}
+}
+
+// implicitExpected is where the implicit GEMM should be taken (kern.hasPackedConv): the pure-Go GEMM with
+// its AVX-512 kernel, stride 1, output rows as wide as input rows, kernels up to 8x8, and with ns > 1
+// samples side by side maps whose panels seldom straddle two samples.
+func implicitExpected(g convGeom, ns int) bool {
+	p := g.p()
+	return kern.ThreadIndependent() && kern.AVX512() && g.stride == 1 && g.ow == g.w && g.k <= 8 &&
+		(ns == 1 || p%32 == 0 || p >= 128)
 }
 
 // TestImplicitGemmFloat64Declines checks that float64 (no packed form) reports false and writes nothing.
@@ -99,6 +115,9 @@ func TestImplicitGemmChunkMatchesIm2colChunk(t *testing.T) {
 		{"3x3 14x14 maps, last chunk short", 5, 40, 14, 14, 13, 3, 3, [4]int{1, 1, 1, 1}, 2, true, 1},
 		{"asymmetric pad 2x3 maps", 9, 3, 2, 3, 5, 2, 9, [4]int{0, 1, 1, 0}, 1, true, 1},
 		{"3x3 stride 2, 9x9 maps", 7, 4, 9, 9, 6, 3, 4, [4]int{1, 1, 1, 1}, 2, true, 2},
+		{"3x3 12x12 maps, panels straddling samples", 7, 9, 12, 12, 10, 3, 4, [4]int{1, 1, 1, 1}, 2, true, 1},
+		{"5x5 8x8 maps", 16, 5, 8, 8, 7, 5, 8, [4]int{2, 2, 2, 2}, 1, false, 1},
+		{"3x3 16x16 maps, 2 per chunk", 5, 12, 16, 16, 33, 3, 2, [4]int{1, 1, 1, 1}, 2, true, 1},
 	}
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, tt := range tests {
@@ -126,8 +145,13 @@ func TestImplicitGemmChunkMatchesIm2colChunk(t *testing.T) {
 				kern.GemmPackedToSamples(pa, tt.workers, cols, col, cols, nil, 0, scratch, want[n0*g.outSize():], p, g.outSize(), b, tt.relu)
 				cb := g.convB()
 				cb.N = ns
-				if !kern.GemmPackedConvToSamples(pa, tt.workers, cb, x[n0*g.inSize():], make([]float32, g.o*cols), got[n0*g.outSize():], g.outSize(), b, tt.relu) {
-					t.Skip("this back end has no packed GEMM (no AVX2/AVX-512 kernel)")
+				took := kern.GemmPackedConvToSamples(pa, tt.workers, cb, x[n0*g.inSize():], make([]float32, g.o*cols), got[n0*g.outSize():], g.outSize(), b, tt.relu)
+				if want := implicitExpected(g, ns); took != want {
+					t.Fatalf("chunk at %d: implicit GEMM taken: %t, want %t", n0, took, want)
+				}
+				if !took {
+					t.Logf("chunk at %d: declined (the caller builds the columns)", n0)
+					return
 				}
 			}
 			for i := range want {
