@@ -84,6 +84,9 @@ func GemmPackedBiasAct[T Float](pa *PackedA[T], workers int, tB bool, n int, b [
 		epilogue{bias: any(bias).([]float32)[:pa.m], relu: relu}, 0, 0)
 }
 
+// epilogueAVX512 says biasRelu32 may use AVX-512 (AVX512, read once: it looks at the environment).
+var epilogueAVX512 = AVX512()
+
 // BiasAct sets dst = relu?(src + bias); dst and src may be the same slice. A ReLU of a negative value,
 // of -0 and of +0 is +0; a NaN passes through.
 func BiasAct[T Float](dst, src []T, bias T, relu bool) {
@@ -106,9 +109,15 @@ func BiasAct[T Float](dst, src []T, bias T, relu bool) {
 	}
 }
 
-// biasRelu32 is BiasAct's float32 ReLU loop: the sign bit set clears the value (an all-ones mask).
+// biasRelu32 is BiasAct's float32 ReLU loop: the sign bit set clears the value (an all-ones mask). On
+// AVX-512 (unless held to AVX2) runs of 8 or more go through biasReluAVX512, the same bits 16 at a time:
+// the loop below was ~9% of a 224x16 inference, run on every tile the GEMM finishes.
 func biasRelu32(dst, src []float32, b float32) {
 	dst = dst[:len(src)]
+	if len(src) >= 8 && epilogueAVX512 {
+		biasReluAVX512(&dst[0], &src[0], len(src), b)
+		return
+	}
 	for i, v := range src {
 		u := math.Float32bits(v + b)
 		dst[i] = math.Float32frombits(u &^ uint32(int32(u)>>31))

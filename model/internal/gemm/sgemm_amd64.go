@@ -39,3 +39,8 @@ func packT16(dst, src *float32, ld, blocks int)
 //
 //go:noescape
 func packConvRows32(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int)
+
+// biasReluAVX512 is implemented in sgemm_amd64.s (AVX-512F): biasRelu32 on n values.
+//
+//go:noescape
+func biasReluAVX512(dst, src *float32, n int, b float32)

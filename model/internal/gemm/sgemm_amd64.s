@@ -422,3 +422,43 @@ convrow:
 convdone:
 	VZEROUPPER
 	RET
+
+// func biasReluAVX512(dst, src *float32, n int, b float32)
+//
+// dst[i] = src[i] + b with the sign bit's value cleared (a ReLU: negative values and -0 become +0),
+// exactly biasRelu32's bits: one VADDPS, an arithmetic shift of the sign into a mask and an and-not
+// per 16 values, the last n%16 under a lane mask. Needs AVX-512F.
+TEXT ·biasReluAVX512(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS b+24(FP), Z1
+
+relu16:
+	CMPQ    CX, $16
+	JLT     relutail
+	VADDPS  (SI), Z1, Z0
+	VPSRAD  $31, Z0, Z2
+	VPANDND Z0, Z2, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     relu16
+
+relutail:
+	TESTQ     CX, CX
+	JLE       reludone
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	VADDPS    Z0, Z1, Z0
+	VPSRAD    $31, Z0, Z2
+	VPANDND   Z0, Z2, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+reludone:
+	VZEROUPPER
+	RET

@@ -26,3 +26,7 @@ func packT16(dst, src *float32, ld, blocks int) {
 func packConvRows32(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int) {
 	panic("model: packConvRows32 needs amd64 with AVX-512")
 }
+
+func biasReluAVX512(dst, src *float32, n int, b float32) {
+	panic("model: biasReluAVX512 needs amd64 with AVX-512")
+}
