@@ -326,6 +326,11 @@ func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y 
 		cols := ns * p
 		yc := y[n0*g.outSize():]
 		if fromSamples {
+			cb := g.convB()
+			cb.N = ns
+			if kern.GemmPackedConvToSamples(wp, workersFor(g.o*cols), cb, x[n0*g.inSize():], out, yc, g.outSize(), b, relu) {
+				continue // two masked loads per panel row instead of packBSamples' copies
+			}
 			gemmPackedToSamples(wp, workersFor(g.o*cols), cols, nil, 0, x[n0*g.inSize():], g.inSize(), out, yc, p, g.outSize(), b, relu)
 			continue
 		}

@@ -118,6 +118,9 @@ func TestImplicitGemmChunkMatchesIm2colChunk(t *testing.T) {
 		{"3x3 12x12 maps, panels straddling samples", 7, 9, 12, 12, 10, 3, 4, [4]int{1, 1, 1, 1}, 2, true, 1},
 		{"5x5 8x8 maps", 16, 5, 8, 8, 7, 5, 8, [4]int{2, 2, 2, 2}, 1, false, 1},
 		{"3x3 16x16 maps, 2 per chunk", 5, 12, 16, 16, 33, 3, 2, [4]int{1, 1, 1, 1}, 2, true, 1},
+		{"1x1 14x14 maps (a direct convolution)", 6, 40, 14, 14, 17, 1, 3, [4]int{}, 2, true, 1},
+		{"1x1 8x8 maps", 9, 24, 8, 8, 12, 1, 8, [4]int{}, 1, false, 1},
+		{"1x1 4x4 maps, declined", 33, 8, 4, 4, 5, 1, 32, [4]int{}, 2, true, 1},
 	}
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, tt := range tests {
