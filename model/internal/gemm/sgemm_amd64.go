@@ -44,3 +44,9 @@ func packConvRows32(dst, x *float32, base int, offs *int32, taps *uint8, masks *
 //
 //go:noescape
 func biasReluAVX512(dst, src *float32, n int, b float32)
+
+// sgemmKernel6x32Bias is implemented in sgemm_amd64.s: sgemmKernel6x32 with the bias (+ ReLU) epilogue
+// applied to the tile in registers.
+//
+//go:noescape
+func sgemmKernel6x32Bias(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool)

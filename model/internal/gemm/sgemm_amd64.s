@@ -462,3 +462,152 @@ relutail:
 reludone:
 	VZEROUPPER
 	RET
+
+// func sgemmKernel6x32Bias(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool)
+//
+// sgemmKernel6x32 followed, before the tile is stored, by the GEMM epilogue of a convolution: bias[r]
+// added to row r, then (relu) the sign bit's value cleared, exactly as biasRelu32 (or the plain bias
+// add) computes them on the stored tile; so the tile is written once instead of stored, read back and
+// written again. Needs AVX-512F.
+TEXT ·sgemmKernel6x32Bias(SB), NOSPLIT, $0-57
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	MOVBLZX acc+40(FP), R9
+	MOVQ bias+48(FP), BX
+	MOVBLZX relu+56(FP), R10
+	SHLQ $2, R8
+	MOVQ DX, R11
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	TESTQ CX, CX
+	JEQ   bstore512
+
+bloop512:
+	VMOVUPS      (DI), Z12
+	VMOVUPS      64(DI), Z13
+	VBROADCASTSS 0(SI), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(SI), Z15
+	VFMADD231PS  Z12, Z15, Z2
+	VFMADD231PS  Z13, Z15, Z3
+	VBROADCASTSS 8(SI), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 12(SI), Z15
+	VFMADD231PS  Z12, Z15, Z6
+	VFMADD231PS  Z13, Z15, Z7
+	VBROADCASTSS 16(SI), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 20(SI), Z15
+	VFMADD231PS  Z12, Z15, Z10
+	VFMADD231PS  Z13, Z15, Z11
+	ADDQ         $24, SI
+	ADDQ         $128, DI
+	DECQ         CX
+	JNE          bloop512
+
+bstore512:
+	TESTQ R9, R9
+	JEQ   bbias512
+	VADDPS  (DX), Z0, Z0
+	VADDPS  64(DX), Z1, Z1
+	ADDQ    R8, DX
+	VADDPS  (DX), Z2, Z2
+	VADDPS  64(DX), Z3, Z3
+	ADDQ    R8, DX
+	VADDPS  (DX), Z4, Z4
+	VADDPS  64(DX), Z5, Z5
+	ADDQ    R8, DX
+	VADDPS  (DX), Z6, Z6
+	VADDPS  64(DX), Z7, Z7
+	ADDQ    R8, DX
+	VADDPS  (DX), Z8, Z8
+	VADDPS  64(DX), Z9, Z9
+	ADDQ    R8, DX
+	VADDPS  (DX), Z10, Z10
+	VADDPS  64(DX), Z11, Z11
+	MOVQ  R11, DX
+
+bbias512:
+	VBROADCASTSS 0(BX), Z14
+	VADDPS       Z14, Z0, Z0
+	VADDPS       Z14, Z1, Z1
+	VBROADCASTSS 4(BX), Z14
+	VADDPS       Z14, Z2, Z2
+	VADDPS       Z14, Z3, Z3
+	VBROADCASTSS 8(BX), Z14
+	VADDPS       Z14, Z4, Z4
+	VADDPS       Z14, Z5, Z5
+	VBROADCASTSS 12(BX), Z14
+	VADDPS       Z14, Z6, Z6
+	VADDPS       Z14, Z7, Z7
+	VBROADCASTSS 16(BX), Z14
+	VADDPS       Z14, Z8, Z8
+	VADDPS       Z14, Z9, Z9
+	VBROADCASTSS 20(BX), Z14
+	VADDPS       Z14, Z10, Z10
+	VADDPS       Z14, Z11, Z11
+	TESTQ R10, R10
+	JEQ   bput512
+	VPSRAD  $31, Z0, Z15
+	VPANDND Z0, Z15, Z0
+	VPSRAD  $31, Z1, Z15
+	VPANDND Z1, Z15, Z1
+	VPSRAD  $31, Z2, Z15
+	VPANDND Z2, Z15, Z2
+	VPSRAD  $31, Z3, Z15
+	VPANDND Z3, Z15, Z3
+	VPSRAD  $31, Z4, Z15
+	VPANDND Z4, Z15, Z4
+	VPSRAD  $31, Z5, Z15
+	VPANDND Z5, Z15, Z5
+	VPSRAD  $31, Z6, Z15
+	VPANDND Z6, Z15, Z6
+	VPSRAD  $31, Z7, Z15
+	VPANDND Z7, Z15, Z7
+	VPSRAD  $31, Z8, Z15
+	VPANDND Z8, Z15, Z8
+	VPSRAD  $31, Z9, Z15
+	VPANDND Z9, Z15, Z9
+	VPSRAD  $31, Z10, Z15
+	VPANDND Z10, Z15, Z10
+	VPSRAD  $31, Z11, Z15
+	VPANDND Z11, Z15, Z11
+
+bput512:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	VZEROUPPER
+	RET

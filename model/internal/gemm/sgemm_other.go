@@ -30,3 +30,7 @@ func packConvRows32(dst, x *float32, base int, offs *int32, taps *uint8, masks *
 func biasReluAVX512(dst, src *float32, n int, b float32) {
 	panic("model: biasReluAVX512 needs amd64 with AVX-512")
 }
+
+func sgemmKernel6x32Bias(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool) {
+	panic("model: sgemmKernel6x32Bias needs amd64 with AVX-512")
+}

@@ -250,6 +250,9 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 	nr := uk.nr
 	var edge [sgemmMR * sgemmMaxNR]float32
 	const mcPanels = sgemmMC / sgemmMR
+	// A bias (+ ReLU) epilogue that stays in C is applied by the AVX-512 kernel to full tiles in
+	// registers, the same bits as epi.apply after the store.
+	fused := epi != nil && epi.y == nil && epi.bias != nil && nr == 32
 	for ib := a0; ib < a1; ib += mcPanels {
 		ie := min(ib+mcPanels, a1)
 		for jp := b0; jp < b1; jp++ {
@@ -261,6 +264,10 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 				mh := min(sgemmMR, m-i)
 				apan := ap[i*kc:]
 				if mh == sgemmMR && nw == nr {
+					if fused {
+						sgemmKernel6x32Bias(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc, &epi.bias[i], epi.relu)
+						continue
+					}
 					uk.run(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc)
 					if epi != nil {
 						epi.apply(c, ldc, i, j0, mh, nw)
