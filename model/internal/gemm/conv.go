@@ -70,14 +70,22 @@ func GemmPackedConvToSamples[T Float](pa *PackedA[T], workers int, cb ConvB, x [
 
 // hasPackedConv reports whether the implicit GEMM is the faster way to multiply pa by the column
 // matrix cb: pa has the packed form (float32, pure-Go GEMM), the kernel is the 32-wide AVX-512 one and
-// cb is a stride-1 convolution with output rows as wide as its input rows, whose panels packConvRows32
-// fills with two masked loads per row; and, with several samples side by side, few panels straddle two
-// samples (those go through the Go packer, slower than im2col's gather on maps under 128 positions).
-// Elsewhere (stride 2, the AVX2 kernel) im2col followed by the assembly panel copy measured faster.
+// either cb is a stride-1 convolution with output rows as wide as its input rows, whose panels
+// packConvRows32 fills with two masked loads per row, and, with several samples side by side, few
+// panels straddle two samples (those go through the Go packer, slower than im2col's gather on maps
+// under 128 positions); or cb is a stride-2 convolution of one sample with output rows of 32 or more
+// (the first layer at 64x64 and up), whose panels span at most two output rows (packConvRows32S2).
+// Elsewhere (other strides, the AVX2 kernel) im2col followed by the assembly panel copy measured faster.
 func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
 	_, ok := any(pa.a).([]float32)
-	if !ok || pa.buf == nil || pa.m == 0 || pa.k == 0 || pa.uk.nr != 32 || cb.stride() != 1 || cb.OW != cb.W ||
-		cb.K > maxConvK || cb.samples()*cb.C*cb.H*cb.W > math.MaxInt32 {
+	if !ok || pa.buf == nil || pa.m == 0 || pa.k == 0 || pa.uk.nr != 32 || cb.K > maxConvK ||
+		cb.samples()*cb.C*cb.H*cb.W > math.MaxInt32 {
+		return false
+	}
+	if cb.stride() == 2 { // packConvRows32S2: one sample, panels spanning at most two output rows
+		return cb.samples() == 1 && cb.OW >= 32
+	}
+	if cb.stride() != 1 || cb.OW != cb.W {
 		return false
 	}
 	p := cb.OH * cb.OW
@@ -115,9 +123,9 @@ func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T
 func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
 	type run struct{ q, at, oh, ow, l int } // panel column, sample offset in x, output row and column, length
 	var runs [sgemmMaxNR]run
-	kk, hw, p := g.K*g.K, g.H*g.W, g.OH*g.OW
+	kk, hw, p, st := g.K*g.K, g.H*g.W, g.OH*g.OW, g.stride()
 	var fast *convRowTables // the AVX-512 masked-load packer, for panels within one sample
-	if nr == 32 && g.OW == g.W && g.K <= maxConvK {
+	if nr == 32 && (g.OW == g.W || st == 2) && g.K <= maxConvK {
 		fast = convTablesFor(g)
 	}
 	for jp := jp0; jp < jp1; jp++ {
@@ -135,6 +143,13 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 			q += l
 		}
 		rs := runs[:nrun]
+		if st == 2 {
+			if fast == nil || rs[0].at != rs[nrun-1].at || nrun > 2 {
+				panic(fmt.Sprintf("model: gemm: stride-2 panel of %d output-row runs, %+v (hasPackedConv admits one sample with OW >= 32)", nrun, *g))
+			}
+			packPanelS2(x, g, fast, rs[0].at, [2][4]int{{rs[0].q, rs[0].oh, rs[0].ow, rs[0].l}, {rs[nrun-1].q, rs[nrun-1].oh, rs[nrun-1].ow, rs[nrun-1].l}}, nrun, p0, kc, dst)
+			continue
+		}
 		if fast != nil && rs[0].at == rs[nrun-1].at { // the whole panel in one sample
 			var rowM, colM [maxConvK]uint32
 			for _, u := range rs {
@@ -230,6 +245,69 @@ func convTablesFor(g *ConvB) *convRowTables {
 	}
 	v, _ := convTables.LoadOrStore(key, t)
 	return v.(*convRowTables)
+}
+
+// evenLanes is VPERMT2PS's index vector for packConvRows32S2: the even values of a 32-value window.
+var evenLanes = [16]int32{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30}
+
+// spreadBytes[b] has bit i of b at bit 2i.
+var spreadBytes = func() (t [256]uint16) {
+	for b := range t {
+		for i := 0; i < 8; i++ {
+			if b&(1<<i) != 0 {
+				t[b] |= 1 << (2 * i)
+			}
+		}
+	}
+	return t
+}()
+
+// spreadEven moves bit i of m to bit 2i: the 64-value window positions of a stride-2 panel's lanes.
+func spreadEven(m uint32) uint64 {
+	return uint64(spreadBytes[m&255]) | uint64(spreadBytes[m>>8&255])<<16 | uint64(spreadBytes[m>>16&255])<<32 |
+		uint64(spreadBytes[m>>24])<<48
+}
+
+// packPanelS2 packs rows [p0, p0+kc) of one 32-wide panel of a stride-2 convolution's column matrix
+// whose lanes lie in sample at (offset in x) and in at most two output rows, segs[0] and, when nseg is
+// 2, segs[1] (panel lane, output row, output column, length each), with packConvRows32S2.
+func packPanelS2(x []float32, g *ConvB, t *convRowTables, at int, segs [2][4]int, nseg, p0, kc int, dst []float32) {
+	var masks [2][maxConvK * maxConvK]uint64
+	var bases [2]int
+	for s := 0; s < nseg; s++ {
+		q, oh, ow, l := segs[s][0], segs[s][1], segs[s][2], segs[s][3]
+		// Lane q+i reads input column 2*(ow+i) + kw - PL of input row 2*oh + kh - PT, at
+		// x[bases[s] + offs[tap] + 2*(q+i)].
+		bases[s] = at + 2*oh*g.W + 2*ow - 2*q
+		for kw := 0; kw < g.K; kw++ {
+			lo := max(0, ceilDiv(g.PL-kw-2*ow, 2))
+			hi := min(l, floorDiv(g.W-1-kw+g.PL-2*ow, 2)+1)
+			if lo >= hi {
+				continue
+			}
+			lanes := spreadEven(bitRange(q+lo, q+hi))
+			for kh := 0; kh < g.K; kh++ {
+				if ih := 2*oh + kh - g.PT; ih >= 0 && ih < g.H {
+					masks[s][kh*g.K+kw] = lanes
+				}
+			}
+		}
+	}
+	if nseg < 2 {
+		bases[1] = bases[0] // masks[1] is all zero: the second segment is skipped
+	}
+	packConvRows32S2(&dst[0], &x[0], bases[0], bases[1], &t.offs[p0], &t.taps[p0], &masks[0][0], &masks[1][0], kc, &evenLanes[0])
+}
+
+// ceilDiv and floorDiv divide rounding up and down, also for negative a (b > 0).
+func ceilDiv(a, b int) int { return -floorDiv(-a, b) }
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
 }
 
 // copySmall is copy for short runs (a panel's run along an output row, a small map's row), where a

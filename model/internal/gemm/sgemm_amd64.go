@@ -50,3 +50,9 @@ func biasReluAVX512(dst, src *float32, n int, b float32)
 //
 //go:noescape
 func sgemmKernel6x32Bias(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool)
+
+// packConvRows32S2 is implemented in sgemm_amd64.s (AVX-512F): packConvRows32 for stride 2, a panel
+// spanning at most two output rows.
+//
+//go:noescape
+func packConvRows32S2(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks0, masks1 *uint64, kc int, even *int32)

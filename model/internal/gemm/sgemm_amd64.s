@@ -611,3 +611,79 @@ bput512:
 	VMOVUPS Z11, 64(DX)
 	VZEROUPPER
 	RET
+
+// func packConvRows32S2(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks0, masks1 *uint64, kc int, even *int32)
+//
+// packConvRows32 for a stride-2 convolution: row r of the panel takes lane i from x[b + offs[r] + 2i]
+// for each of at most two output-row segments (b = base0, then base1), reading each segment's 64-value
+// window with four zero-masking loads (masks0/masks1[taps[r]]: the window positions 2i of the
+// segment's valid lanes) and keeping its even values with VPERMT2PS (even holds 0, 2, ..., 30); lanes
+// outside a segment or reading padding are zero, so the two segments are merged with an OR. A zero
+// masks1 entry skips the second segment. Needs AVX-512F.
+TEXT ·packConvRows32S2(SB), NOSPLIT, $0-80
+	MOVQ      dst+0(FP), DI
+	MOVQ      x+8(FP), SI
+	MOVQ      base0+16(FP), AX
+	LEAQ      (SI)(AX*4), R11
+	MOVQ      base1+24(FP), AX
+	LEAQ      (SI)(AX*4), R12
+	MOVQ      offs+32(FP), R8
+	MOVQ      taps+40(FP), R9
+	MOVQ      masks0+48(FP), R10
+	MOVQ      masks1+56(FP), R13
+	MOVQ      kc+64(FP), CX
+	MOVQ      even+72(FP), AX
+	VMOVDQU32 (AX), Z20
+	TESTQ     CX, CX
+	JLE       s2done
+
+s2row:
+	MOVLQSX   (R8), AX
+	MOVBQZX   (R9), BX
+	MOVQ      (R10)(BX*8), DX
+	LEAQ      (R11)(AX*4), SI
+	KMOVW     DX, K1
+	SHRQ      $16, DX
+	KMOVW     DX, K2
+	SHRQ      $16, DX
+	KMOVW     DX, K3
+	SHRQ      $16, DX
+	KMOVW     DX, K4
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z 128(SI), K3, Z2
+	VMOVUPS.Z 192(SI), K4, Z3
+	VPERMT2PS Z1, Z20, Z0
+	VPERMT2PS Z3, Z20, Z2
+	MOVQ      (R13)(BX*8), DX
+	TESTQ     DX, DX
+	JEQ       s2store
+	LEAQ      (R12)(AX*4), SI
+	KMOVW     DX, K1
+	SHRQ      $16, DX
+	KMOVW     DX, K2
+	SHRQ      $16, DX
+	KMOVW     DX, K3
+	SHRQ      $16, DX
+	KMOVW     DX, K4
+	VMOVUPS.Z (SI), K1, Z4
+	VMOVUPS.Z 64(SI), K2, Z5
+	VMOVUPS.Z 128(SI), K3, Z6
+	VMOVUPS.Z 192(SI), K4, Z7
+	VPERMT2PS Z5, Z20, Z4
+	VPERMT2PS Z7, Z20, Z6
+	VPORD     Z4, Z0, Z0
+	VPORD     Z6, Z2, Z2
+
+s2store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z2, 64(DI)
+	ADDQ    $4, R8
+	INCQ    R9
+	ADDQ    $128, DI
+	DECQ    CX
+	JNZ     s2row
+
+s2done:
+	VZEROUPPER
+	RET

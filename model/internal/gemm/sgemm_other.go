@@ -34,3 +34,7 @@ func biasReluAVX512(dst, src *float32, n int, b float32) {
 func sgemmKernel6x32Bias(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool) {
 	panic("model: sgemmKernel6x32Bias needs amd64 with AVX-512")
 }
+
+func packConvRows32S2(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks0, masks1 *uint64, kc int, even *int32) {
+	panic("model: packConvRows32S2 needs amd64 with AVX-512")
+}

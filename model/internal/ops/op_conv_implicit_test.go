@@ -21,6 +21,10 @@ func TestImplicitGemmMatchesIm2col(t *testing.T) {
 		stride                  int
 	}{
 		{"7x7 stride 2 (conv1 at 64x64)", 3, 64, 64, 16, 7, 2, 3, 2, 3, 1, true, 2},
+		{"7x7 stride 2 (conv1 at 224x224)", 3, 224, 224, 8, 7, 2, 3, 2, 3, 2, true, 2},
+		{"3x3 stride 2, panels over two rows", 4, 9, 80, 6, 3, 0, 1, 0, 1, 1, false, 2},
+		{"5x5 stride 2 asymmetric pad, odd rows", 5, 71, 71, 7, 5, 1, 2, 2, 1, 2, true, 2},
+		{"stride 2 short rows, declined", 2, 40, 40, 3, 3, 1, 1, 1, 1, 1, true, 2},
 		{"3x3 stride 2 odd map", 5, 15, 13, 7, 3, 1, 1, 0, 1, 2, true, 2},
 		{"3x3 stride 3 valid", 4, 17, 19, 6, 3, 0, 0, 0, 0, 1, false, 3},
 		{"3x3 same 28x28", 16, 28, 28, 24, 3, 1, 1, 1, 1, 1, true, 1},
@@ -75,12 +79,18 @@ func TestImplicitGemmMatchesIm2col(t *testing.T) {
 }
 
 // implicitExpected is where the implicit GEMM should be taken (kern.hasPackedConv): the pure-Go GEMM with
-// its AVX-512 kernel, stride 1, output rows as wide as input rows, kernels up to 8x8, and with ns > 1
-// samples side by side maps whose panels seldom straddle two samples.
+// its AVX-512 kernel, kernels up to 8x8, and either stride 1 with output rows as wide as input rows (with
+// ns > 1 samples side by side, maps whose panels seldom straddle two samples) or stride 2 on one sample
+// with output rows of 32 or more.
 func implicitExpected(g convGeom, ns int) bool {
 	p := g.p()
-	return kern.ThreadIndependent() && kern.AVX512() && g.stride == 1 && g.ow == g.w && g.k <= 8 &&
-		(ns == 1 || p%32 == 0 || p >= 128)
+	if !kern.ThreadIndependent() || !kern.AVX512() || g.k > 8 {
+		return false
+	}
+	if g.stride == 2 {
+		return ns == 1 && g.ow >= 32
+	}
+	return g.stride == 1 && g.ow == g.w && (ns == 1 || p%32 == 0 || p >= 128)
 }
 
 // TestImplicitGemmFloat64Declines checks that float64 (no packed form) reports false and writes nothing.
