@@ -19,10 +19,11 @@ import (
 // For large maps the forward pass runs, per sample and in parallel over samples, one GEMM that writes
 // the NCHW output directly with bias and ReLU applied tile by tile (1x1 stride-1 unpadded convs use the
 // input as the column matrix). Small maps are batched several samples per GEMM (see convChunkCols).
-// With the pure-Go float32 GEMM the column matrix is never built: the GEMM packs each panel of it
-// straight from the input planes (an implicit GEMM, kern.GemmPackedConvBiasAct), except where a
-// training graph keeps a batched convolution's columns for its filter gradient; other back ends get
-// im2col into a reused scratch buffer. Gradients come from the custom ops in op_conv_grad.go.
+// Where the pure-Go float32 GEMM with its AVX-512 kernel does it faster (kern.GemmPackedConvBiasAct and
+// GemmPackedConvToSamples decide per geometry), the column matrix is never built: the GEMM packs each
+// panel of it straight from the input planes (an implicit GEMM); elsewhere, and where a training graph
+// keeps a batched convolution's columns for its filter gradient, im2col fills a reused scratch buffer.
+// Gradients come from the custom ops in op_conv_grad.go.
 //
 // budget, when not nil, is the column-cache memory left to the convolutions of a training graph (see
 // outSlot.cols); nil gives the op no cache. packs, when not nil, shares the packed filters with the
