@@ -73,7 +73,8 @@ func GemmPackedConvToSamples[T Float](pa *PackedA[T], workers int, cb ConvB, x [
 // either cb is a stride-1 convolution with output rows as wide as its input rows, whose panels
 // packConvRows32 fills with two masked loads per row, and, with several samples side by side, few
 // panels straddle two samples (those go through the Go packer, slower than im2col's gather on maps
-// under 128 positions); or cb is a stride-2 convolution of one sample with output rows of 32 or more
+// under 128 positions) or the map is so small that a panel holds whole samples (p divides 32: two
+// masked gathers per row, packConvRows32G); or cb is a stride-2 convolution of one sample with output rows of 32 or more
 // (the first layer at 64x64 and up), whose panels span at most two output rows (packConvRows32S2).
 // Elsewhere (other strides, the AVX2 kernel) im2col followed by the assembly panel copy measured faster.
 func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
@@ -89,7 +90,7 @@ func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
 		return false
 	}
 	p := cb.OH * cb.OW
-	return cb.samples() == 1 || p%32 == 0 || p >= 128
+	return cb.samples() == 1 || p%32 == 0 || p >= 128 || 32%p == 0
 }
 
 // f32 is s as float32 values, nil when T is float64.
@@ -128,6 +129,8 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 	if nr == 32 && (g.OW == g.W || st == 2) && g.K <= maxConvK {
 		fast = convTablesFor(g)
 	}
+	var gidx *[32]int32                    // packConvRows32G's lane offsets, made when first needed
+	var gmask *[maxConvK * maxConvK]uint32 // and its per-tap lane masks for a full panel
 	for jp := jp0; jp < jp1; jp++ {
 		j0 := jp * nr
 		nw := min(nr, n-j0)
@@ -148,6 +151,19 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 				panic(fmt.Sprintf("model: gemm: stride-2 panel of %d output-row runs, %+v (hasPackedConv admits one sample with OW >= 32)", nrun, *g))
 			}
 			packPanelS2(x, g, fast, rs[0].at, [2][4]int{{rs[0].q, rs[0].oh, rs[0].ow, rs[0].l}, {rs[nrun-1].q, rs[nrun-1].oh, rs[nrun-1].ow, rs[nrun-1].l}}, nrun, p0, kc, dst)
+			continue
+		}
+		if fast != nil && p < nr && nr%p == 0 { // whole samples of a small map: masked gathers
+			if gidx == nil {
+				gidx, gmask = gatherTables(g, nr)
+			}
+			masks := *gmask
+			if nw < nr {
+				for i := range masks {
+					masks[i] &= bitRange(0, nw)
+				}
+			}
+			packConvRows32G(&dst[0], &x[0], rs[0].at, &fast.offs[p0], &fast.taps[p0], &masks[0], kc, &gidx[0])
 			continue
 		}
 		if fast != nil && rs[0].at == rs[nrun-1].at { // the whole panel in one sample
@@ -245,6 +261,29 @@ func convTablesFor(g *ConvB) *convRowTables {
 	}
 	v, _ := convTables.LoadOrStore(key, t)
 	return v.(*convRowTables)
+}
+
+// gatherTables returns, for a panel of nr lanes holding nr/p whole samples of a small map (p = OH*OW
+// positions, OW == W, stride 1), each lane's offset from the panel's first sample, (lane/p)*C*H*W +
+// lane%p, and per kernel tap the lanes whose input lies inside the plane.
+func gatherTables(g *ConvB, nr int) (*[32]int32, *[maxConvK * maxConvK]uint32) {
+	p := g.OH * g.OW
+	var idx [32]int32
+	var masks [maxConvK * maxConvK]uint32
+	for l := 0; l < nr; l++ {
+		q := l % p
+		idx[l] = int32((l/p)*g.C*g.H*g.W + q)
+		oh, ow := q/g.OW, q%g.OW
+		for kh := 0; kh < g.K; kh++ {
+			ih := oh - g.PT + kh
+			for kw := 0; kw < g.K; kw++ {
+				if iw := ow - g.PL + kw; ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+					masks[kh*g.K+kw] |= 1 << l
+				}
+			}
+		}
+	}
+	return &idx, &masks
 }
 
 // evenLanes is VPERMT2PS's index vector for packConvRows32S2: the even values of a 32-value window.

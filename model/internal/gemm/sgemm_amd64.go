@@ -56,3 +56,9 @@ func sgemmKernel6x32Bias(kc int, a, b, c *float32, ldc int, acc bool, bias *floa
 //
 //go:noescape
 func packConvRows32S2(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks0, masks1 *uint64, kc int, even *int32)
+
+// packConvRows32G is implemented in sgemm_amd64.s (AVX-512F): packConvRows32 for panels of whole
+// small-map samples, by masked gathers.
+//
+//go:noescape
+func packConvRows32G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32)

@@ -670,3 +670,47 @@ s2store:
 s2done:
 	VZEROUPPER
 	RET
+
+// func packConvRows32G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32)
+//
+// packConvRows32 for a panel of whole small-map samples side by side: lane i of row r is
+// x[base + offs[r] + idx[i]] where bit i of masks[taps[r]] is set, else 0, read with two masked
+// VGATHERDPS (idx: each lane's sample offset plus its position). Needs AVX-512F.
+TEXT ·packConvRows32G(SB), NOSPLIT, $0-64
+	MOVQ      dst+0(FP), DI
+	MOVQ      x+8(FP), SI
+	MOVQ      base+16(FP), AX
+	LEAQ      (SI)(AX*4), R11
+	MOVQ      offs+24(FP), R8
+	MOVQ      taps+32(FP), R9
+	MOVQ      masks+40(FP), R10
+	MOVQ      kc+48(FP), CX
+	MOVQ      idx+56(FP), AX
+	VMOVDQU32 (AX), Z20
+	VMOVDQU32 64(AX), Z21
+	TESTQ     CX, CX
+	JLE       gdone
+
+grow:
+	MOVLQSX    (R8), AX
+	MOVBQZX    (R9), BX
+	MOVL       (R10)(BX*4), DX
+	LEAQ       (R11)(AX*4), SI
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	KMOVW      DX, K1
+	SHRL       $16, DX
+	KMOVW      DX, K2
+	VGATHERDPS (SI)(Z20*4), K1, Z0
+	VGATHERDPS (SI)(Z21*4), K2, Z1
+	VMOVUPS    Z0, (DI)
+	VMOVUPS    Z1, 64(DI)
+	ADDQ       $4, R8
+	INCQ       R9
+	ADDQ       $128, DI
+	DECQ       CX
+	JNZ        grow
+
+gdone:
+	VZEROUPPER
+	RET

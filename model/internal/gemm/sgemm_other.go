@@ -38,3 +38,7 @@ func sgemmKernel6x32Bias(kc int, a, b, c *float32, ldc int, acc bool, bias *floa
 func packConvRows32S2(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks0, masks1 *uint64, kc int, even *int32) {
 	panic("model: packConvRows32S2 needs amd64 with AVX-512")
 }
+
+func packConvRows32G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32) {
+	panic("model: packConvRows32G needs amd64 with AVX-512")
+}

@@ -90,7 +90,7 @@ func implicitExpected(g convGeom, ns int) bool {
 	if g.stride == 2 {
 		return ns == 1 && g.ow >= 32
 	}
-	return g.stride == 1 && g.ow == g.w && (ns == 1 || p%32 == 0 || p >= 128)
+	return g.stride == 1 && g.ow == g.w && (ns == 1 || p%32 == 0 || p >= 128 || 32%p == 0)
 }
 
 // TestImplicitGemmFloat64Declines checks that float64 (no packed form) reports false and writes nothing.
@@ -130,7 +130,10 @@ func TestImplicitGemmChunkMatchesIm2colChunk(t *testing.T) {
 		{"3x3 16x16 maps, 2 per chunk", 5, 12, 16, 16, 33, 3, 2, [4]int{1, 1, 1, 1}, 2, true, 1},
 		{"1x1 14x14 maps (a direct convolution)", 6, 40, 14, 14, 17, 1, 3, [4]int{}, 2, true, 1},
 		{"1x1 8x8 maps", 9, 24, 8, 8, 12, 1, 8, [4]int{}, 1, false, 1},
-		{"1x1 4x4 maps, declined", 33, 8, 4, 4, 5, 1, 32, [4]int{}, 2, true, 1},
+		{"1x1 4x4 maps (gathers)", 33, 8, 4, 4, 5, 1, 32, [4]int{}, 2, true, 1},
+		{"3x3 2x2 maps (gathers), short last panel", 37, 16, 2, 2, 9, 3, 37, [4]int{1, 1, 1, 1}, 2, true, 1},
+		{"5x5 1x1 maps (gathers)", 70, 6, 1, 1, 8, 5, 64, [4]int{2, 2, 2, 2}, 1, false, 1},
+		{"3x3 7x7 maps, declined", 12, 8, 7, 7, 20, 3, 11, [4]int{1, 1, 1, 1}, 2, true, 1},
 	}
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, tt := range tests {
