@@ -69,14 +69,12 @@ func GemmPackedConvToSamples[T Float](pa *PackedA[T], workers int, cb ConvB, x [
 }
 
 // hasPackedConv reports whether the implicit GEMM is the faster way to multiply pa by the column
-// matrix cb: pa has the packed form (float32, pure-Go GEMM), the kernel is the 32-wide AVX-512 one and
-// either cb is a stride-1 convolution with output rows as wide as its input rows, whose panels
-// packConvRows32 fills with two masked loads per row, and, with several samples side by side, few
-// panels straddle two samples (those go through the Go packer, slower than im2col's gather on maps
-// under 128 positions) or the map is so small that a panel holds whole samples (p divides 32: two
-// masked gathers per row, packConvRows32G); or cb is a stride-2 convolution of one sample with output rows of 32 or more
-// (the first layer at 64x64 and up), whose panels span at most two output rows (packConvRows32S2).
-// Elsewhere (other strides, the AVX2 kernel) im2col followed by the assembly panel copy measured faster.
+// matrix cb: pa has the packed form (float32, pure-Go GEMM), the kernel is the 32-wide AVX-512 one,
+// kernels are at most 8x8, and either cb is a stride-1 convolution with output rows as wide as its
+// input rows (SAME padding: every 3x3, 5x5 and 1x1 convolution of the network), or a stride-2
+// convolution of one sample with output rows of 32 or more (the first layer at 64x64 and up), whose
+// panels span at most two output rows. Elsewhere (the stride-2 first layer on small inputs, the AVX2
+// kernel) im2col followed by the assembly panel copy is used: a Go packer measured slower than that.
 func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
 	_, ok := any(pa.a).([]float32)
 	if !ok || pa.buf == nil || pa.m == 0 || pa.k == 0 || pa.uk.nr != 32 || cb.K > maxConvK ||
@@ -89,8 +87,7 @@ func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
 	if cb.stride() != 1 || cb.OW != cb.W {
 		return false
 	}
-	p := cb.OH * cb.OW
-	return cb.samples() == 1 || p%32 == 0 || p >= 128 || 32%p == 0
+	return true
 }
 
 // f32 is s as float32 values, nil when T is float64.
@@ -115,16 +112,15 @@ func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T
 	return true
 }
 
-// packBConv is packB for the column matrix g of the samples x (see ConvB; stride 1, as hasPackedConv
-// requires): rows [p0, p0+kc), panels [jp0, jp1) of nr columns. With the AVX-512 kernel and output
-// rows as wide as the input's, a panel within one sample is packConvRows32's masked loads; the others
-// go through the runs below. A panel's columns fall into runs along output rows (at most a few per
-// panel); for each row of B, a run is one shifted copy out of an input row, with zeros where the
-// kernel tap reads padding.
+// packBConv is packB for the column matrix g of the samples x (see ConvB; hasPackedConv has checked the
+// geometry): rows [p0, p0+kc), panels [jp0, jp1) of nr = 32 columns, in assembly. A panel within one
+// sample is two masked loads per row (packConvRows32; stride 2: packConvRows32S2), its lane masks made
+// from the panel's runs along output rows; a panel spanning samples (small maps side by side) is two
+// masked gathers per row (packConvRows32G).
 func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
 	type run struct{ q, at, oh, ow, l int } // panel column, sample offset in x, output row and column, length
 	var runs [sgemmMaxNR]run
-	kk, hw, p, st := g.K*g.K, g.H*g.W, g.OH*g.OW, g.stride()
+	hw, p, st := g.H*g.W, g.OH*g.OW, g.stride()
 	var fast *convRowTables // the AVX-512 masked-load packer, for panels within one sample
 	if nr == 32 && (g.OW == g.W || st == 2) && g.K <= maxConvK {
 		fast = convTablesFor(g)
@@ -153,78 +149,53 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 			packPanelS2(x, g, fast, rs[0].at, [2][4]int{{rs[0].q, rs[0].oh, rs[0].ow, rs[0].l}, {rs[nrun-1].q, rs[nrun-1].oh, rs[nrun-1].ow, rs[nrun-1].l}}, nrun, p0, kc, dst)
 			continue
 		}
-		if fast != nil && p < nr && nr%p == 0 { // whole samples of a small map: masked gathers
-			if gidx == nil {
-				gidx, gmask = gatherTables(g, nr)
-			}
-			masks := *gmask
-			if nw < nr {
-				for i := range masks {
-					masks[i] &= bitRange(0, nw)
-				}
-			}
-			packConvRows32G(&dst[0], &x[0], rs[0].at, &fast.offs[p0], &fast.taps[p0], &masks[0], kc, &gidx[0])
-			continue
+		if fast == nil {
+			panic(fmt.Sprintf("model: gemm: no packer for convolution columns %+v with %d-wide panels (hasPackedConv admits none)", *g, nr))
 		}
-		if fast != nil && rs[0].at == rs[nrun-1].at { // the whole panel in one sample
-			var rowM, colM [maxConvK]uint32
-			for _, u := range rs {
-				lanes := bitRange(u.q, u.q+u.l)
-				for kh := 0; kh < g.K; kh++ {
-					if ih := u.oh - g.PT + kh; ih >= 0 && ih < g.H {
-						rowM[kh] |= lanes
-					}
-				}
-				for kw := 0; kw < g.K; kw++ {
-					// Lanes whose input column u.ow + i + kw - PL lies in [0, W).
-					lo, hi := max(0, g.PL-kw-u.ow), min(u.l, g.W+g.PL-kw-u.ow)
-					if lo < hi {
-						colM[kw] |= bitRange(u.q+lo, u.q+hi)
-					}
-				}
-			}
+		if rs[0].at != rs[nrun-1].at { // the panel spans samples: masked gathers
+			phase := j0 % p
+			var idx *[32]int32
 			var masks [maxConvK * maxConvK]uint32
-			for kh := 0; kh < g.K; kh++ {
-				for kw := 0; kw < g.K; kw++ {
-					masks[kh*g.K+kw] = rowM[kh] & colM[kw]
+			if phase == 0 && nw == nr && p < nr { // every full panel of a map whose size divides 32
+				if gidx == nil {
+					gidx, gmask = gatherTables(g, nr, 0, nr)
 				}
+				idx, masks = gidx, *gmask
+			} else {
+				var m *[maxConvK * maxConvK]uint32
+				idx, m = gatherTables(g, nr, phase, nw)
+				masks = *m
 			}
-			// Lane 0 is position j0 - (sample start) = row*OW + ow of the sample: with OW == W its input
-			// index for tap (c, kh, kw) is that position plus offs[tap].
-			base := rs[0].at + rs[0].oh*g.OW + rs[0].ow
-			packConvRows32(&dst[0], &x[0], base, &fast.offs[p0], &fast.taps[p0], &masks[0], kc)
+			packConvRows32G(&dst[0], &x[0], rs[0].at, &fast.offs[p0], &fast.taps[p0], &masks[0], kc, &idx[0])
 			continue
 		}
-		c, t := p0/kk, p0%kk
-		kh, kw := t/g.K, t%g.K
-		for r := 0; r < kc; r++ {
-			d := dst[r*nr : (r+1)*nr]
-			off := kw - g.PL // input column = output column + off
-			for _, u := range rs {
-				dd := d[u.q : u.q+u.l]
-				ih := u.oh - g.PT + kh
-				// Output columns [lo, hi) of the run read inside the input row.
-				lo, hi := max(u.ow, -off), min(u.ow+u.l, g.W-off)
-				if ih < 0 || ih >= g.H || lo >= hi {
-					clearSmall(dd)
-					continue
+		// The whole panel in one sample: two masked loads per row.
+		var rowM, colM [maxConvK]uint32
+		for _, u := range rs {
+			lanes := bitRange(u.q, u.q+u.l)
+			for kh := 0; kh < g.K; kh++ {
+				if ih := u.oh - g.PT + kh; ih >= 0 && ih < g.H {
+					rowM[kh] |= lanes
 				}
-				src := x[u.at+c*hw+ih*g.W:][:g.W]
-				clearSmall(dd[:lo-u.ow])
-				copySmall(dd[lo-u.ow:hi-u.ow], src[lo+off:hi+off])
-				clearSmall(dd[hi-u.ow:])
 			}
-			if nw < nr {
-				clear(d[nw:])
-			}
-			if kw++; kw == g.K {
-				kw = 0
-				if kh++; kh == g.K {
-					kh = 0
-					c++
+			for kw := 0; kw < g.K; kw++ {
+				// Lanes whose input column u.ow + i + kw - PL lies in [0, W).
+				lo, hi := max(0, g.PL-kw-u.ow), min(u.l, g.W+g.PL-kw-u.ow)
+				if lo < hi {
+					colM[kw] |= bitRange(u.q+lo, u.q+hi)
 				}
 			}
 		}
+		var masks [maxConvK * maxConvK]uint32
+		for kh := 0; kh < g.K; kh++ {
+			for kw := 0; kw < g.K; kw++ {
+				masks[kh*g.K+kw] = rowM[kh] & colM[kw]
+			}
+		}
+		// Lane 0 is position j0 - (sample start) = row*OW + ow of the sample: with OW == W its input
+		// index for tap (c, kh, kw) is that position plus offs[tap].
+		base := rs[0].at + rs[0].oh*g.OW + rs[0].ow
+		packConvRows32(&dst[0], &x[0], base, &fast.offs[p0], &fast.taps[p0], &masks[0], kc)
 	}
 }
 
@@ -263,16 +234,18 @@ func convTablesFor(g *ConvB) *convRowTables {
 	return v.(*convRowTables)
 }
 
-// gatherTables returns, for a panel of nr lanes holding nr/p whole samples of a small map (p = OH*OW
-// positions, OW == W, stride 1), each lane's offset from the panel's first sample, (lane/p)*C*H*W +
-// lane%p, and per kernel tap the lanes whose input lies inside the plane.
-func gatherTables(g *ConvB, nr int) (*[32]int32, *[maxConvK * maxConvK]uint32) {
+// gatherTables returns, for a panel of nw (of nr) lanes whose first lane is position phase of a sample
+// (p = OH*OW positions, OW == W, stride 1), each lane's offset from that sample's values, (sample
+// index from the first)*C*H*W + position, and per kernel tap the lanes whose input lies inside the
+// plane.
+func gatherTables(g *ConvB, nr, phase, nw int) (*[32]int32, *[maxConvK * maxConvK]uint32) {
 	p := g.OH * g.OW
 	var idx [32]int32
 	var masks [maxConvK * maxConvK]uint32
-	for l := 0; l < nr; l++ {
-		q := l % p
-		idx[l] = int32((l/p)*g.C*g.H*g.W + q)
+	for l := 0; l < nw; l++ {
+		col := phase + l
+		q := col % p
+		idx[l] = int32((col/p)*g.C*g.H*g.W + q)
 		oh, ow := q/g.OW, q%g.OW
 		for kh := 0; kh < g.K; kh++ {
 			ih := oh - g.PT + kh

@@ -79,18 +79,16 @@ func TestImplicitGemmMatchesIm2col(t *testing.T) {
 }
 
 // implicitExpected is where the implicit GEMM should be taken (kern.hasPackedConv): the pure-Go GEMM with
-// its AVX-512 kernel, kernels up to 8x8, and either stride 1 with output rows as wide as input rows (with
-// ns > 1 samples side by side, maps whose panels seldom straddle two samples) or stride 2 on one sample
-// with output rows of 32 or more.
+// its AVX-512 kernel, kernels up to 8x8, and either stride 1 with output rows as wide as input rows or
+// stride 2 on one sample with output rows of 32 or more.
 func implicitExpected(g convGeom, ns int) bool {
-	p := g.p()
 	if !kern.ThreadIndependent() || !kern.AVX512() || g.k > 8 {
 		return false
 	}
 	if g.stride == 2 {
 		return ns == 1 && g.ow >= 32
 	}
-	return g.stride == 1 && g.ow == g.w && (ns == 1 || p%32 == 0 || p >= 128 || 32%p == 0)
+	return g.stride == 1 && g.ow == g.w
 }
 
 // TestImplicitGemmFloat64Declines checks that float64 (no packed form) reports false and writes nothing.
@@ -133,7 +131,9 @@ func TestImplicitGemmChunkMatchesIm2colChunk(t *testing.T) {
 		{"1x1 4x4 maps (gathers)", 33, 8, 4, 4, 5, 1, 32, [4]int{}, 2, true, 1},
 		{"3x3 2x2 maps (gathers), short last panel", 37, 16, 2, 2, 9, 3, 37, [4]int{1, 1, 1, 1}, 2, true, 1},
 		{"5x5 1x1 maps (gathers)", 70, 6, 1, 1, 8, 5, 64, [4]int{2, 2, 2, 2}, 1, false, 1},
-		{"3x3 7x7 maps, declined", 12, 8, 7, 7, 20, 3, 11, [4]int{1, 1, 1, 1}, 2, true, 1},
+		{"3x3 7x7 maps, panels over two or three samples", 12, 8, 7, 7, 20, 3, 11, [4]int{1, 1, 1, 1}, 2, true, 1},
+		{"3x3 3x3 maps, 9 positions", 40, 6, 3, 3, 10, 3, 40, [4]int{1, 1, 1, 1}, 1, true, 1},
+		{"3x3 6x6 maps, short last panel", 21, 5, 6, 6, 7, 3, 15, [4]int{1, 1, 1, 1}, 2, false, 1},
 	}
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, tt := range tests {
