@@ -18,12 +18,6 @@ func GemmPar[T Float](workers int, transA, transB bool, m, n, k int, alpha T, a 
 	gemmPar(workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// CopySmall is copy for short runs, a loop where memmove's call would cost more than the copy.
-func CopySmall[T Float](dst, src []T) { copySmall(dst, src) }
-
-// ClearSmall is clear for short runs (see CopySmall).
-func ClearSmall[T Float](s []T) { clearSmall(s) }
-
 // GetScratch returns a reusable buffer of length n with arbitrary contents; release it with PutScratch.
 func GetScratch[T Float](n int) *[]T { return getScratch[T](n) }
 

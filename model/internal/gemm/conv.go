@@ -321,27 +321,3 @@ func floorDiv(a, b int) int {
 	}
 	return q
 }
-
-// copySmall is copy for short runs (a panel's run along an output row, a small map's row), where a
-// loop beats a call into the runtime's memmove; package ops uses it as CopySmall.
-func copySmall[T Float](dst, src []T) {
-	if len(src) >= 16 {
-		copy(dst, src)
-		return
-	}
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = v
-	}
-}
-
-// clearSmall is clear for short runs (see copySmall).
-func clearSmall[T Float](s []T) {
-	if len(s) >= 16 {
-		clear(s)
-		return
-	}
-	for i := range s {
-		s[i] = 0
-	}
-}

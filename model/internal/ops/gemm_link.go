@@ -34,10 +34,3 @@ func gemmPackedToSamples[T opFloat](pa *kern.PackedA[T], workers, n int, b []T, 
 func getScratch[T opFloat](n int) *[]T { return kern.GetScratch[T](n) }
 
 func putScratch[T opFloat](s *[]T) { kern.PutScratch(s) }
-
-// copySmall is copy for the short runs of small feature maps (a 1x1 or 2x2 map copies a few values per
-// channel), where a loop beats a call into the runtime's memmove.
-func copySmall[T opFloat](dst, src []T) { kern.CopySmall(dst, src) }
-
-// clearSmall is clear for short runs (see copySmall).
-func clearSmall[T opFloat](s []T) { kern.ClearSmall(s) }

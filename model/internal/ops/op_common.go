@@ -215,6 +215,30 @@ func parallelSamples(n, workers int, fn func(worker, sample int)) {
 	})
 }
 
+// copySmall is copy for the short runs of small feature maps (a 1x1 or 2x2 map copies a few values per
+// channel), where a loop beats a call into the runtime's memmove.
+func copySmall[T opFloat](dst, src []T) {
+	if len(src) >= 16 {
+		copy(dst, src)
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = v
+	}
+}
+
+// clearSmall is clear for short runs (see copySmall).
+func clearSmall[T opFloat](s []T) {
+	if len(s) >= 16 {
+		clear(s)
+		return
+	}
+	for i := range s {
+		s[i] = 0
+	}
+}
+
 // parallelMin is the least work (elements) per goroutine for parallelRange to split a loop.
 const parallelMin = 1 << 14
 
