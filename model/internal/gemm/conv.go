@@ -84,10 +84,7 @@ func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
 	if cb.stride() == 2 { // packConvRows32S2: one sample, panels spanning at most two output rows
 		return cb.samples() == 1 && cb.OW >= 32
 	}
-	if cb.stride() != 1 || cb.OW != cb.W {
-		return false
-	}
-	return true
+	return cb.stride() == 1 && cb.OW == cb.W
 }
 
 // f32 is s as float32 values, nil when T is float64.
@@ -106,9 +103,7 @@ func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T
 	n := cb.cols()
 	c32 := f32(c)
 	checkGemm(pa.tA, false, pa.m, n, pa.k, len(pa.a), pa.lda, pa.k*n, n, len(c32), ldc)
-	g := parGemms.Get().(*parGemm)
-	g.conv, g.convOn = cb, true
-	sgemmPackedParG(g, pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, x32, 0, 0, c32, ldc, epi, 0, 0)
+	sgemmPackedParG(pa.uk, max(workers, 1), pa.tA, false, pa.m, n, pa.k, float32(pa.alpha), nil, pa.lda, *pa.buf, x32, 0, 0, c32, ldc, epi, 0, 0, cb)
 	return true
 }
 
@@ -120,11 +115,11 @@ func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T
 func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
 	type run struct{ q, at, oh, ow, l int } // panel column, sample offset in x, output row and column, length
 	var runs [sgemmMaxNR]run
-	hw, p, st := g.H*g.W, g.OH*g.OW, g.stride()
-	var fast *convRowTables // the AVX-512 masked-load packer, for panels within one sample
-	if nr == 32 && (g.OW == g.W || st == 2) && g.K <= maxConvK {
-		fast = convTablesFor(g)
+	if nr != 32 {
+		panic(fmt.Sprintf("model: gemm: the convolution packers fill 32-wide panels, got %d (hasPackedConv admits the AVX-512 kernel only)", nr))
 	}
+	hw, p, st := g.H*g.W, g.OH*g.OW, g.stride()
+	tabs := convTablesFor(g)               // the per-row offsets and taps every packer reads
 	var gidx *[32]int32                    // packConvRows32G's lane offsets, made when first needed
 	var gmask *[maxConvK * maxConvK]uint32 // and its per-tap lane masks for a full panel
 	for jp := jp0; jp < jp1; jp++ {
@@ -143,14 +138,11 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		}
 		rs := runs[:nrun]
 		if st == 2 {
-			if fast == nil || rs[0].at != rs[nrun-1].at || nrun > 2 {
+			if rs[0].at != rs[nrun-1].at || nrun > 2 {
 				panic(fmt.Sprintf("model: gemm: stride-2 panel of %d output-row runs, %+v (hasPackedConv admits one sample with OW >= 32)", nrun, *g))
 			}
-			packPanelS2(x, g, fast, rs[0].at, [2][4]int{{rs[0].q, rs[0].oh, rs[0].ow, rs[0].l}, {rs[nrun-1].q, rs[nrun-1].oh, rs[nrun-1].ow, rs[nrun-1].l}}, nrun, p0, kc, dst)
+			packPanelS2(x, g, tabs, rs[0].at, [2][4]int{{rs[0].q, rs[0].oh, rs[0].ow, rs[0].l}, {rs[nrun-1].q, rs[nrun-1].oh, rs[nrun-1].ow, rs[nrun-1].l}}, nrun, p0, kc, dst)
 			continue
-		}
-		if fast == nil {
-			panic(fmt.Sprintf("model: gemm: no packer for convolution columns %+v with %d-wide panels (hasPackedConv admits none)", *g, nr))
 		}
 		if rs[0].at != rs[nrun-1].at { // the panel spans samples: masked gathers
 			phase := j0 % p
@@ -166,7 +158,7 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 				idx, m = gatherTables(g, nr, phase, nw)
 				masks = *m
 			}
-			packConvRows32G(&dst[0], &x[0], rs[0].at, &fast.offs[p0], &fast.taps[p0], &masks[0], kc, &idx[0])
+			packConvRows32G(&dst[0], &x[0], rs[0].at, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &idx[0])
 			continue
 		}
 		// The whole panel in one sample: two masked loads per row.
@@ -195,7 +187,7 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		// Lane 0 is position j0 - (sample start) = row*OW + ow of the sample: with OW == W its input
 		// index for tap (c, kh, kw) is that position plus offs[tap].
 		base := rs[0].at + rs[0].oh*g.OW + rs[0].ow
-		packConvRows32(&dst[0], &x[0], base, &fast.offs[p0], &fast.taps[p0], &masks[0], kc)
+		packConvRows32(&dst[0], &x[0], base, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc)
 	}
 }
 

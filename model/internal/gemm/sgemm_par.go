@@ -101,18 +101,18 @@ func sgemmPackedParE(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	if beta != 0 && beta != 1 {
 		scaleRows(m, n, beta, c, ldc)
 	}
-	sgemmPackedParG(parGemms.Get().(*parGemm), uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epi, sp, sstride)
+	sgemmPackedParG(uk, workers, tA, tB, m, n, k, alpha, a, lda, pre, b, ldb, beta, c, ldc, epi, sp, sstride, ConvB{})
 }
 
-// sgemmPackedParG is sgemmPackedParE on the pooled call state g, whose B source fields (conv) the
-// caller may have set; g goes back to the pool at the end. The caller has handled k, alpha, m or n of 0
-// and a beta other than 0 or 1.
-func sgemmPackedParG(g *parGemm, uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue, sp, sstride int) {
+// sgemmPackedParG is sgemmPackedParE after its checks, with, when conv is not the zero ConvB, B the
+// column matrix conv of the samples b (GemmPackedConvBiasAct). The caller has handled k, alpha, m or n
+// of 0 and a beta other than 0 or 1.
+func sgemmPackedParG(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, pre, b []float32, ldb int, beta float32, c []float32, ldc int, epi epilogue, sp, sstride int, conv ConvB) {
 	nr := uk.nr
+	g := parGemms.Get().(*parGemm)
 	defer g.release()
-	conv, convOn := g.conv, g.convOn
 	*g = parGemm{uk: uk, tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-		epi: epi, sp: sp, sstride: sstride, conv: conv, convOn: convOn, packFn: g.packFn, tilesFn: g.tilesFn}
+		epi: epi, sp: sp, sstride: sstride, conv: conv, packFn: g.packFn, tilesFn: g.tilesFn}
 	g.bPanels = (n + nr - 1) / nr
 	g.aPanels = (m + sgemmMR - 1) / sgemmMR
 	g.workers = max(1, min(workers, max(g.bPanels, g.aPanels)))
@@ -166,9 +166,8 @@ type parGemm struct {
 	p0, kc           int  // the current slice of k
 	acc              bool // the current slice adds to C
 	epi              epilogue
-	sp, sstride      int // B holds samples side by side (GemmPackedSamples) when sp > 0
-	conv             ConvB
-	convOn           bool // B is the column matrix conv of the sample b (GemmPackedConvBiasAct)
+	sp, sstride      int   // B holds samples side by side (GemmPackedSamples) when sp > 0
+	conv             ConvB // B is this column matrix of the samples b unless zero (GemmPackedConvBiasAct)
 	packFn, tilesFn  func(w int)
 }
 
@@ -206,7 +205,7 @@ func (g *parGemm) pack(w int) {
 
 // packB packs B panels [j0, j1) of the current slice.
 func (g *parGemm) packB(j0, j1 int) {
-	if g.convOn {
+	if g.conv.K > 0 {
 		packBConv(g.b, &g.conv, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
 		return
 	}

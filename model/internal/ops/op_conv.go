@@ -326,21 +326,16 @@ func convForwardChunked[T opFloat](g convGeom, x []T, wp *kern.PackedA[T], b, y 
 		ns := min(s, g.n-n0)
 		cols := ns * p
 		yc := y[n0*g.outSize():]
-		if fromSamples {
-			cb := g.convB()
-			cb.N = ns
-			if kern.GemmPackedConvToSamples(wp, workersFor(g.o*cols), cb, x[n0*g.inSize():], out, yc, g.outSize(), b, relu) {
-				continue // two masked loads per panel row instead of packBSamples' copies
-			}
-			gemmPackedToSamples(wp, workersFor(g.o*cols), cols, nil, 0, x[n0*g.inSize():], g.inSize(), out, yc, p, g.outSize(), b, relu)
-			continue
-		}
 		if cache == nil {
 			cb := g.convB()
 			cb.N = ns
 			if kern.GemmPackedConvToSamples(wp, workersFor(g.o*cols), cb, x[n0*g.inSize():], out, yc, g.outSize(), b, relu) {
 				continue // the GEMM packed its columns straight from the samples (an implicit GEMM)
 			}
+		}
+		if fromSamples {
+			gemmPackedToSamples(wp, workersFor(g.o*cols), cols, nil, 0, x[n0*g.inSize():], g.inSize(), out, yc, p, g.outSize(), b, relu)
+			continue
 		}
 		switch {
 		case cache != nil:
