@@ -62,3 +62,9 @@ func packConvRows32S2(dst, x *float32, base0, base1 int, offs *int32, taps *uint
 //
 //go:noescape
 func packConvRows32G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32)
+
+// scatterTile32 is implemented in sgemm_amd64.s (AVX-512F): epilogue.scatter on one tile of up to 32
+// columns by masked scatters.
+//
+//go:noescape
+func scatterTile32(dst, src *float32, ldc, mh int, idx *int32, p int, lanes uint32, bias *float32, mode int)

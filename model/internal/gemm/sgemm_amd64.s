@@ -714,3 +714,62 @@ grow:
 gdone:
 	VZEROUPPER
 	RET
+
+// func scatterTile32(dst, src *float32, ldc, mh int, idx *int32, p int, lanes uint32, bias *float32, mode int)
+//
+// The batched-convolution epilogue (epilogue.scatter) for one tile of C: for r < mh, lane i of row r
+// (src[r*ldc + i], lanes set in lanes) goes to dst[idx[i] + r*p], after bias[r] is added (mode >= 1)
+// and the sign bit's value cleared (mode 2, a ReLU: biasRelu32's bits). Two masked VSCATTERDPS per row
+// instead of one copy per run of a sample's positions, which for 1x1 and 2x2 maps was a call per one
+// to four values. The scatters of a row write distinct addresses (idx holds distinct positions), so the
+// order of the stores does not matter. Needs AVX-512F.
+TEXT ·scatterTile32(SB), NOSPLIT, $0-72
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         ldc+16(FP), R8
+	SHLQ         $2, R8
+	MOVQ         mh+24(FP), CX
+	MOVQ         idx+32(FP), AX
+	VMOVDQU32    (AX), Z20
+	VMOVDQU32    64(AX), Z21
+	VPBROADCASTD p+40(FP), Z22
+	MOVL         lanes+48(FP), DX
+	MOVL         DX, BX
+	SHRL         $16, BX
+	MOVQ         bias+56(FP), R9
+	MOVQ         mode+64(FP), R10
+	KMOVW        DX, K3
+	KMOVW        BX, K4
+	TESTQ        CX, CX
+	JLE          scdone
+
+scrow:
+	VMOVUPS.Z (SI), K3, Z0
+	VMOVUPS.Z 64(SI), K4, Z1
+	CMPQ      R10, $0
+	JEQ       scstore
+	VBROADCASTSS (R9), Z2
+	VADDPS    Z0, Z2, Z0 // b + v, operands in biasReluAVX512's order (which NaN wins)
+	VADDPS    Z1, Z2, Z1
+	CMPQ      R10, $2
+	JNE       scstore
+	VPSRAD    $31, Z0, Z2
+	VPANDND   Z0, Z2, Z0
+	VPSRAD    $31, Z1, Z3
+	VPANDND   Z1, Z3, Z1
+
+scstore:
+	KMOVW       DX, K1
+	KMOVW       BX, K2
+	VSCATTERDPS Z0, K1, (DI)(Z20*4)
+	VSCATTERDPS Z1, K2, (DI)(Z21*4)
+	VPADDD      Z22, Z20, Z20
+	VPADDD      Z22, Z21, Z21
+	ADDQ        R8, SI
+	ADDQ        $4, R9
+	DECQ        CX
+	JNZ         scrow
+
+scdone:
+	VZEROUPPER
+	RET

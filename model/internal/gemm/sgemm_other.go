@@ -42,3 +42,7 @@ func packConvRows32S2(dst, x *float32, base0, base1 int, offs *int32, taps *uint
 func packConvRows32G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32) {
 	panic("model: packConvRows32G needs amd64 with AVX-512")
 }
+
+func scatterTile32(dst, src *float32, ldc, mh int, idx *int32, p int, lanes uint32, bias *float32, mode int) {
+	panic("model: scatterTile32 needs amd64 with AVX-512")
+}
