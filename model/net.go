@@ -33,6 +33,9 @@ type Net struct {
 	train map[int][]*graph // by batch size: the instances, one per concurrently running part of that size
 	eval  map[int][]*graph
 	packs *ops.PackShare // lets the parts of a batch pack each convolution's filters once
+	// version of the weights in values: changed by everything that writes them, so that inference
+	// runs may keep packed filters for as long as it stays (see ops.PackShare.BeginFrozen)
+	version uint64
 }
 
 // graph is one compiled gorgonia graph for a fixed batch size.
@@ -121,6 +124,7 @@ func (n *Net) SetParams(ts []safetensors.Tensor) error {
 	for _, t := range ts {
 		copy(n.values[idx[t.Name]].Data().([]float32), t.Data)
 	}
+	n.version++
 	return nil
 }
 
@@ -174,9 +178,14 @@ func (n *Net) partsOf(batch int, train bool) ([]*graph, []int, error) {
 }
 
 // runParts runs every graph's machine, the first in the calling goroutine and the others concurrently,
-// and returns the first error in part order. The graphs share their packed filters through packs.
-func runParts(packs *ops.PackShare, gs []*graph) error {
-	packs.Begin(len(gs))
+// and returns the first error in part order. The graphs share their packed filters through packs; an
+// inference run (frozen) keeps them for the next one with the same weights version.
+func runParts(packs *ops.PackShare, gs []*graph, frozen bool, version uint64) error {
+	if frozen {
+		packs.BeginFrozen(len(gs), version)
+	} else {
+		packs.Begin(len(gs))
+	}
 	errs := make([]error, len(gs))
 	par.Do(len(gs), func(i int) { errs[i] = gs[i].vm.RunAll() })
 	for _, err := range errs {
@@ -199,7 +208,7 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 		return StepResult{}, err
 	}
 	defer resetParts(gs)
-	if err := runParts(n.packs, gs); err != nil {
+	if err := runParts(n.packs, gs, false, n.version); err != nil {
 		return StepResult{}, fmt.Errorf("model: training step: %w", err)
 	}
 	res := StepResult{BatchCount: batch}
@@ -237,6 +246,7 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 		combineGrads(grads, share)
 	}
 	n.opt.update(lr, n.values, grads[0])
+	n.version++
 	n.updateEMA(n.opt.steps())
 	return res, nil
 }
@@ -310,7 +320,7 @@ func (n *Net) Forward(x []float32, batch int) ([]float32, error) {
 		return nil, err
 	}
 	defer resetParts(gs)
-	if err := runParts(n.packs, gs); err != nil {
+	if err := runParts(n.packs, gs, true, n.version); err != nil {
 		return nil, fmt.Errorf("model: forward: %w", err)
 	}
 	out := make([]float32, 0, batch*n.plan.Spec.NumClasses)

@@ -293,6 +293,7 @@ func (n *Net) WithEMA(fn func() error) error {
 }
 
 func (n *Net) swapEMA() {
+	n.version++
 	for i, v := range n.values {
 		w := v.Float32s()
 		for j := range w {

@@ -121,3 +121,86 @@ func TestPackShareConcurrentParts(t *testing.T) {
 		}
 	}
 }
+
+// Frozen runs (inference) keep their panels while the weights version stays: the next frozen run of the
+// same version packs nothing, a new version or a training run (Begin) drops them, and a product always
+// uses the panels of the weights it reads.
+func TestPackShareFrozenKeepsPanelsPerVersion(t *testing.T) {
+	const m, k, n = 21, 45, 13
+	rng := rand.New(rand.NewPCG(8, 9))
+	w, b := randSlice(rng, m*k), randSlice(rng, k*n)
+	s := NewPackShare()
+
+	s.BeginFrozen(2, 1)
+	pa1, e1 := sharedPackA(s, false, m, k, w, k)
+	s.release(pa1, e1)
+	if s.Kept() != 1 {
+		t.Fatalf("after a frozen run %d packings are kept, want 1", s.Kept())
+	}
+	for _, users := range []int{1, 2} { // the parts of a frozen run share the kept panels too
+		s.BeginFrozen(users, 1)
+		pa2, e2 := sharedPackA(s, false, m, k, w, k)
+		if pa2 != pa1 {
+			t.Fatalf("a frozen run of the same version (%d parts) packed again", users)
+		}
+		s.release(pa2, e2)
+	}
+	if got, want := sharedProduct(t, s, false, m, k, n, w, b), plainProduct(false, m, k, n, w, b); !slices.Equal(got, want) {
+		t.Fatal("product with kept panels differs from the plain GEMM")
+	}
+
+	for i := range w {
+		w[i] -= 0.5
+	}
+	s.BeginFrozen(2, 2) // the weights changed: new version
+	if got, want := sharedProduct(t, s, false, m, k, n, w, b), plainProduct(false, m, k, n, w, b); !slices.Equal(got, want) {
+		t.Fatal("a frozen run of a new version used the old version's panels")
+	}
+	if s.Kept() != 1 {
+		t.Fatalf("after a new version %d packings are kept, want 1", s.Kept())
+	}
+
+	s.Begin(2) // a training run: kept panels go back to the pool, nothing is kept by it
+	if s.Kept() != 0 {
+		t.Fatalf("a training run left %d kept packings", s.Kept())
+	}
+	for i := range w {
+		w[i] += 0.125
+	}
+	if got, want := sharedProduct(t, s, false, m, k, n, w, b), plainProduct(false, m, k, n, w, b); !slices.Equal(got, want) {
+		t.Fatal("a training run's product differs from the plain GEMM")
+	}
+	if s.Kept() != 0 {
+		t.Fatalf("a training run kept %d packings", s.Kept())
+	}
+}
+
+// Two parts of frozen runs race to pack the same kept panels (run with -race).
+func TestPackShareFrozenConcurrentParts(t *testing.T) {
+	const m, k, n = 20, 33, 17
+	rng := rand.New(rand.NewPCG(10, 11))
+	w, b := randSlice(rng, m*k), randSlice(rng, k*n)
+	s := NewPackShare()
+	for run := 0; run < 40; run++ {
+		if run%8 == 0 {
+			w[run%len(w)] += 1
+		}
+		want := plainProduct(false, m, k, n, w, b)
+		s.BeginFrozen(2, uint64(run/8))
+		var wg sync.WaitGroup
+		got := make([][]float32, 2)
+		for p := range got {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got[p] = sharedProduct(t, s, false, m, k, n, w, b)
+			}()
+		}
+		wg.Wait()
+		for p := range got {
+			if !slices.Equal(got[p], want) {
+				t.Fatalf("run %d part %d: product differs from the plain GEMM", run, p)
+			}
+		}
+	}
+}
