@@ -109,16 +109,23 @@ func maxPool3Flat(g poolGeom, x, y []float32, idx []int32) {
 			p0 := b * per
 			np := min(per, planes-p0)
 			n := np * hw
-			maxPoolH3(&x[p0*hw], -g.pl, n, &hv[0], &hc[0], &t.hm[0], t.hp)
+			var hcp, vip *int32 // window positions: only when idx wants them
+			if idx != nil {
+				hcp = &hc[0]
+				if !direct {
+					vip = &vi[0]
+				}
+			}
+			maxPoolH3(&x[p0*hw], -g.pl, n, &hv[0], hcp, &t.hm[0], t.hp)
 			if direct {
 				var ip *int32
 				if idx != nil {
 					ip = &idx[p0*hw]
 				}
-				maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &y[p0*hw], ip, &t.vt[0], t.tp)
+				maxPoolV3(&hv[0], hcp, -g.pt*g.w, g.w, g.pl, n, &y[p0*hw], ip, &t.vt[0], t.tp)
 				continue
 			}
-			maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &vy[0], &vi[0], &t.vt[0], t.tp)
+			maxPoolV3(&hv[0], hcp, -g.pt*g.w, g.w, g.pl, n, &vy[0], vip, &t.vt[0], t.tp)
 			for p := 0; p < np; p++ {
 				yo := y[(p0+p)*ohw : (p0+p+1)*ohw]
 				var io []int32

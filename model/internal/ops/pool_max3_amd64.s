@@ -12,7 +12,8 @@
 //
 // For i in [0, n), 16 at a time: over the taps t = 0, 1, 2 valid in lane i (bit i%16 of
 // hm[3*v+t], v = (i/16) % hp), hv[i] = the first maximum of x[i+d0+t] and hc[i] = its t. hv and hc
-// are written in whole vectors (room for n rounded up to 16); x is read only where valid.
+// are written in whole vectors (room for n rounded up to 16); x is read only where valid. hc may be
+// nil (inference: no positions wanted); then only hv is written.
 TEXT ·maxPoolH3(SB), NOSPLIT, $0-56
 	MOVQ x+0(FP), DI
 	MOVQ d0+8(FP), AX
@@ -92,11 +93,14 @@ hfull:
 
 	VMOVAPS   Z30, K5, Z0
 	VMOVUPS   Z0, (SI)
+	TESTQ     DX, DX
+	JZ        hnext
 	VMOVDQU32 Z4, (DX)
+	ADDQ      $64, DX
 
+hnext:
 	ADDQ $64, DI
 	ADDQ $64, SI
-	ADDQ $64, DX
 	SUBQ $16, CX
 	ADDQ $6, R10
 	CMPQ R10, R9
@@ -113,13 +117,20 @@ hdone:
 // For i in [0, n), 16 at a time, with table entry e = tbl[18*((i/16) % tp):] (e[0:16] the lanes'
 // positions in their plane, e[16:18] three 16-bit masks): over the row taps r = 0, 1, 2 valid in lane
 // i, y[i] = the first maximum of hv[i+ov0+r*w] and idx[i] = pos + ov0 + r*w - pl + hc[i+ov0+r*w],
-// the plane index of that value. Only lanes below n are stored; idx may be nil.
+// the plane index of that value. Only lanes below n are stored. idx may be nil, and then hc may be
+// too: its loads are pointed at hv (the same cache lines as the value loads) and nothing is stored.
 TEXT ·maxPoolV3(SB), NOSPLIT, $0-80
 	MOVQ hv+0(FP), SI
 	MOVQ hc+8(FP), DX
 	MOVQ ov0+16(FP), AX
 	LEAQ (SI)(AX*4), SI
 	LEAQ (DX)(AX*4), DX
+	MOVQ idx+56(FP), R11
+	TESTQ R11, R11
+	JNZ  vhc
+	MOVQ SI, DX // no positions wanted: read hv for hc
+
+vhc:
 	MOVQ w+24(FP), BX
 	SHLQ $2, BX // row stride in bytes
 

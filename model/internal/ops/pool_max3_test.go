@@ -60,7 +60,7 @@ func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
 				noIdx := make([]float32, n)
 				maxPool3Flat(g, x, noIdx, nil)
 				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && got[i] != want[i] || gotIdx[i] != wantIdx[i] || noIdx[i] != got[i] {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && got[i] != want[i] || gotIdx[i] != wantIdx[i] || math.Float32bits(noIdx[i]) != math.Float32bits(got[i]) {
 						t.Fatalf("output %d: %v at %d (without argmaxes %v), plane kernel %v at %d", i, got[i], gotIdx[i], noIdx[i], want[i], wantIdx[i])
 					}
 				}
@@ -121,6 +121,11 @@ func BenchmarkMaxPool3(b *testing.B) {
 			b.Run(name+"/flat", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					maxPool3Flat(g, x, y, idx)
+				}
+			})
+			b.Run(name+"/flat-noidx", func(b *testing.B) { // inference: no window positions
+				for i := 0; i < b.N; i++ {
+					maxPool3Flat(g, x, y, nil)
 				}
 			})
 		}
