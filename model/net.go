@@ -178,14 +178,9 @@ func (n *Net) partsOf(batch int, train bool) ([]*graph, []int, error) {
 }
 
 // runParts runs every graph's machine, the first in the calling goroutine and the others concurrently,
-// and returns the first error in part order. The graphs share their packed filters through packs; an
-// inference run (frozen) keeps them for the next one with the same weights version.
-func runParts(packs *ops.PackShare, gs []*graph, frozen bool, version uint64) error {
-	if frozen {
-		packs.BeginFrozen(len(gs), version)
-	} else {
-		packs.Begin(len(gs))
-	}
+// and returns the first error in part order. The caller starts the generation of n.packs the graphs
+// share their packed filters in (Begin for training, BeginFrozen for inference).
+func runParts(gs []*graph) error {
 	errs := make([]error, len(gs))
 	par.Do(len(gs), func(i int) { errs[i] = gs[i].vm.RunAll() })
 	for _, err := range errs {
@@ -208,7 +203,8 @@ func (n *Net) TrainStep(x []float32, labels []int, lr float64) (StepResult, erro
 		return StepResult{}, err
 	}
 	defer resetParts(gs)
-	if err := runParts(n.packs, gs, false, n.version); err != nil {
+	n.packs.Begin(len(gs))
+	if err := runParts(gs); err != nil {
 		return StepResult{}, fmt.Errorf("model: training step: %w", err)
 	}
 	res := StepResult{BatchCount: batch}
@@ -320,7 +316,8 @@ func (n *Net) Forward(x []float32, batch int) ([]float32, error) {
 		return nil, err
 	}
 	defer resetParts(gs)
-	if err := runParts(n.packs, gs, true, n.version); err != nil {
+	n.packs.BeginFrozen(len(gs), n.version) // the filters packed for the last batch serve this one
+	if err := runParts(gs); err != nil {
 		return nil, fmt.Errorf("model: forward: %w", err)
 	}
 	out := make([]float32, 0, batch*n.plan.Spec.NumClasses)

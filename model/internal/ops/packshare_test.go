@@ -104,20 +104,27 @@ func TestPackShareConcurrentParts(t *testing.T) {
 		w[run%len(w)] += 1
 		want := plainProduct(false, m, k, n, w, b)
 		s.Begin(2)
-		var wg sync.WaitGroup
-		got := make([][]float32, 2)
-		for p := range got {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				got[p] = sharedProduct(t, s, false, m, k, n, w, b)
-			}()
-		}
-		wg.Wait()
-		for p := range got {
-			if !slices.Equal(got[p], want) {
-				t.Fatalf("run %d part %d: product differs from the plain GEMM", run, p)
-			}
+		twoParts(t, s, run, m, k, n, w, b, want)
+	}
+}
+
+// twoParts runs op(W)*b as two concurrent parts of one run of s (the caller has begun it) and checks
+// both against want.
+func twoParts(t *testing.T, s *PackShare, run, m, k, n int, w, b, want []float32) {
+	t.Helper()
+	var wg sync.WaitGroup
+	got := make([][]float32, 2)
+	for p := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[p] = sharedProduct(t, s, false, m, k, n, w, b)
+		}()
+	}
+	wg.Wait()
+	for p := range got {
+		if !slices.Equal(got[p], want) {
+			t.Fatalf("run %d part %d: product differs from the plain GEMM", run, p)
 		}
 	}
 }
@@ -187,20 +194,6 @@ func TestPackShareFrozenConcurrentParts(t *testing.T) {
 		}
 		want := plainProduct(false, m, k, n, w, b)
 		s.BeginFrozen(2, uint64(run/8))
-		var wg sync.WaitGroup
-		got := make([][]float32, 2)
-		for p := range got {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				got[p] = sharedProduct(t, s, false, m, k, n, w, b)
-			}()
-		}
-		wg.Wait()
-		for p := range got {
-			if !slices.Equal(got[p], want) {
-				t.Fatalf("run %d part %d: product differs from the plain GEMM", run, p)
-			}
-		}
+		twoParts(t, s, run, m, k, n, w, b, want)
 	}
 }
