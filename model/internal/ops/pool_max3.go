@@ -109,23 +109,31 @@ func maxPool3Flat(g poolGeom, x, y []float32, idx []int32) {
 			p0 := b * per
 			np := min(per, planes-p0)
 			n := np * hw
-			var hcp, vip *int32 // window positions: only when idx wants them
-			if idx != nil {
-				hcp = &hc[0]
-				if !direct {
-					vip = &vi[0]
+			if idx == nil { // inference: values only
+				maxPoolH3V(&x[p0*hw], -g.pl, n, &hv[0], &t.hm[0], t.hp)
+				if direct {
+					maxPoolV3V(&hv[0], -g.pt*g.w, g.w, n, &y[p0*hw], &t.vt[0], t.tp)
+					continue
 				}
+				maxPoolV3V(&hv[0], -g.pt*g.w, g.w, n, &vy[0], &t.vt[0], t.tp)
+			} else {
+				maxPoolH3(&x[p0*hw], -g.pl, n, &hv[0], &hc[0], &t.hm[0], t.hp)
+				if direct {
+					maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &y[p0*hw], &idx[p0*hw], &t.vt[0], t.tp)
+					continue
+				}
+				maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &vy[0], &vi[0], &t.vt[0], t.tp)
 			}
-			maxPoolH3(&x[p0*hw], -g.pl, n, &hv[0], hcp, &t.hm[0], t.hp)
-			if direct {
-				var ip *int32
-				if idx != nil {
-					ip = &idx[p0*hw]
+			if g.stride == 2 {
+				for p := 0; p < np; p++ {
+					o := (p0 + p) * ohw
+					pickEvenRows(uint32s(y[o:]), uint32s(vy[p*hw:]), g.oh, g.ow, 2*g.w)
+					if idx != nil {
+						pickEvenRows((*uint32)(unsafe.Pointer(&idx[o])), (*uint32)(unsafe.Pointer(&vi[p*hw])), g.oh, g.ow, 2*g.w)
+					}
 				}
-				maxPoolV3(&hv[0], hcp, -g.pt*g.w, g.w, g.pl, n, &y[p0*hw], ip, &t.vt[0], t.tp)
 				continue
 			}
-			maxPoolV3(&hv[0], hcp, -g.pt*g.w, g.w, g.pl, n, &vy[0], vip, &t.vt[0], t.tp)
 			for p := 0; p < np; p++ {
 				yo := y[(p0+p)*ohw : (p0+p+1)*ohw]
 				var io []int32
@@ -147,6 +155,9 @@ func maxPool3Flat(g poolGeom, x, y []float32, idx []int32) {
 		}
 	})
 }
+
+// uint32s points at the bits of s[0] for pickEvenRows.
+func uint32s(s []float32) *uint32 { return (*uint32)(unsafe.Pointer(&s[0])) }
 
 // int32s views a float32 scratch buffer as int32s (the kernels store window positions there).
 func int32s(s []float32) []int32 {

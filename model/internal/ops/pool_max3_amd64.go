@@ -15,3 +15,17 @@ func maxPoolH3(x *float32, d0, n int, hv *float32, hc *int32, hm *uint16, hp int
 
 //go:noescape
 func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, tbl *uint32, tp int)
+
+// maxPoolH3V and maxPoolV3V are maxPoolH3 and maxPoolV3 without the window positions (inference).
+//
+//go:noescape
+func maxPoolH3V(x *float32, d0, n int, hv *float32, hm *uint16, hp int)
+
+//go:noescape
+func maxPoolV3V(hv *float32, ov0, w, n int, y *float32, tbl *uint32, tp int)
+
+// pickEvenRows copies every other value of rows source rows (see pool_max3_amd64.s): the stride-2
+// pools' subsampling of the stride-1 result.
+//
+//go:noescape
+func pickEvenRows(dst, src *uint32, rows, ow, ss int)

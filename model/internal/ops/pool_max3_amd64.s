@@ -241,3 +241,242 @@ vnext:
 vdone:
 	VZEROUPPER
 	RET
+
+// func maxPoolH3V(x *float32, d0, n int, hv *float32, hm *uint16, hp int)
+//
+// maxPoolH3 without the window positions (inference): hv[i] = the maximum of the valid x[i+d0+t],
+// NaN if one of them is NaN. VMAXPS with the new value as its first source takes it only when it is
+// strictly greater, so equal values (+0 and -0) keep the first one, as maxPoolH3 does; VMAXPS drops a
+// NaN, so the NaN lanes are found by two unordered compares and set afterwards.
+TEXT ·maxPoolH3V(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), DI
+	MOVQ d0+8(FP), AX
+	LEAQ (DI)(AX*4), DI // x + d0
+	MOVQ n+16(FP), CX
+	MOVQ hv+24(FP), SI
+	MOVQ hm+32(FP), R8 // table base
+	MOVQ hp+40(FP), R9
+	LEAQ (R9)(R9*2), R9
+	ADDQ R9, R9
+	ADDQ R8, R9 // table end: base + 6*hp bytes
+	MOVQ R8, R10
+
+	MOVL         $0xff800000, AX
+	VPBROADCASTD AX, Z31 // -inf
+	MOVL         $0x7fc00000, AX
+	VPBROADCASTD AX, Z30 // NaN
+
+hvloop:
+	TESTQ CX, CX
+	JLE   hvdone
+	KXNORW K7, K7, K7
+	CMPQ  CX, $16
+	JGE   hvfull
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVW AX, K7
+
+hvfull:
+	KMOVW (R10), K1
+	KMOVW 2(R10), K2
+	KMOVW 4(R10), K3
+	KANDW K7, K1, K1
+	KANDW K7, K2, K2
+	KANDW K7, K3, K3
+
+	VMOVAPS Z31, Z0
+	VMOVUPS (DI), K1, Z0
+	VMOVAPS Z31, Z1
+	VMOVUPS 4(DI), K2, Z1
+	VMOVAPS Z31, Z2
+	VMOVUPS 8(DI), K3, Z2
+	VCMPPS  $3, Z1, Z0, K5 // a NaN in tap 0 or 1
+	VCMPPS  $3, Z2, Z2, K6 // in tap 2
+	KORW    K6, K5, K5
+	VMAXPS  Z0, Z1, Z0     // Z1 > Z0 ? Z1 : Z0
+	VMAXPS  Z0, Z2, Z0
+	VMOVAPS Z30, K5, Z0
+	VMOVUPS Z0, (SI)
+
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+	ADDQ $6, R10
+	CMPQ R10, R9
+	JLT  hvloop
+	MOVQ R8, R10
+	JMP  hvloop
+
+hvdone:
+	VZEROUPPER
+	RET
+
+// func maxPoolV3V(hv *float32, ov0, w, n int, y *float32, tbl *uint32, tp int)
+//
+// maxPoolV3 without the window positions (inference): y[i] = the maximum of the valid
+// hv[i+ov0+r*w], NaN if one of them is NaN, with maxPoolH3V's tie and NaN rules. Only lanes below n
+// are stored.
+TEXT ·maxPoolV3V(SB), NOSPLIT, $0-56
+	MOVQ hv+0(FP), SI
+	MOVQ ov0+8(FP), AX
+	LEAQ (SI)(AX*4), SI
+	MOVQ w+16(FP), BX
+	SHLQ $2, BX // row stride in bytes
+	MOVQ n+24(FP), CX
+	MOVQ y+32(FP), DI
+	MOVQ tbl+40(FP), R8
+	MOVQ tp+48(FP), R9
+	LEAQ (R9)(R9*8), R9
+	SHLQ $3, R9
+	ADDQ R8, R9 // table end: base + 72*tp bytes
+	MOVQ R8, R10
+
+	MOVL         $0xff800000, AX
+	VPBROADCASTD AX, Z31
+	MOVL         $0x7fc00000, AX
+	VPBROADCASTD AX, Z30
+
+vvloop:
+	TESTQ CX, CX
+	JLE   vvdone
+	KXNORW K7, K7, K7
+	CMPQ  CX, $16
+	JGE   vvfull
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVW AX, K7
+
+vvfull:
+	KMOVW 64(R10), K1
+	KMOVW 66(R10), K2
+	KMOVW 68(R10), K3
+	KANDW K7, K1, K1
+	KANDW K7, K2, K2
+	KANDW K7, K3, K3
+
+	VMOVAPS Z31, Z0
+	VMOVUPS (SI), K1, Z0
+	VMOVAPS Z31, Z1
+	VMOVUPS (SI)(BX*1), K2, Z1
+	VMOVAPS Z31, Z2
+	VMOVUPS (SI)(BX*2), K3, Z2
+	VCMPPS  $3, Z1, Z0, K5
+	VCMPPS  $3, Z2, Z2, K6
+	KORW    K6, K5, K5
+	VMAXPS  Z0, Z1, Z0
+	VMAXPS  Z0, Z2, Z0
+	VMOVAPS Z30, K5, Z0
+	VMOVUPS Z0, K7, (DI)
+
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	ADDQ $72, R10
+	CMPQ R10, R9
+	JLT  vvloop
+	MOVQ R8, R10
+	JMP  vvloop
+
+vvdone:
+	VZEROUPPER
+	RET
+
+// evens<> is the VPERMT2PS index vector that picks lanes 0, 2, ..., 30 of two vectors.
+DATA evens<>+0(SB)/4, $0
+DATA evens<>+4(SB)/4, $2
+DATA evens<>+8(SB)/4, $4
+DATA evens<>+12(SB)/4, $6
+DATA evens<>+16(SB)/4, $8
+DATA evens<>+20(SB)/4, $10
+DATA evens<>+24(SB)/4, $12
+DATA evens<>+28(SB)/4, $14
+DATA evens<>+32(SB)/4, $16
+DATA evens<>+36(SB)/4, $18
+DATA evens<>+40(SB)/4, $20
+DATA evens<>+44(SB)/4, $22
+DATA evens<>+48(SB)/4, $24
+DATA evens<>+52(SB)/4, $26
+DATA evens<>+56(SB)/4, $28
+DATA evens<>+60(SB)/4, $30
+GLOBL evens<>(SB), RODATA, $64
+
+// func pickEvenRows(dst, src *uint32, rows, ow, ss int)
+//
+// For r < rows and j < ow: dst[r*ow + j] = src[r*ss + 2*j], 16 values at a time; src is read only at
+// the values it gives (src[r*ss : r*ss+2*ow-1]), dst written only at its own. Bits are moved, not
+// values: it serves float32 maxima and int32 positions alike.
+TEXT ·pickEvenRows(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ ow+24(FP), R9
+	MOVQ ss+32(FP), R10
+	SHLQ $2, R10 // source row stride in bytes
+	VMOVDQU32 evens<>(SB), Z31
+
+prow:
+	TESTQ R8, R8
+	JLE   pdone
+	MOVQ  SI, R11 // source of this row
+	MOVQ  R9, CX  // outputs left in this row
+
+pvec:
+	TESTQ CX, CX
+	JLE   pnext
+	CMPQ  CX, $16
+	JL    ptail
+	// 16 outputs read 31 values: the first vector whole, the second but its last lane.
+	VMOVUPS   (R11), Z0
+	MOVL      $0x7fff, AX
+	KMOVW     AX, K2
+	VMOVUPS.Z 64(R11), K2, Z1
+	VPERMT2PS Z1, Z31, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ      $128, R11
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JMP       pvec
+
+ptail:
+	// c < 16 outputs read 2c-1 values: lanes [0, min(2c-1, 16)) of the first vector, the rest of the
+	// second.
+	LEAQ  -1(CX)(CX*1), BX // 2c-1
+	MOVQ  $0xffff, AX
+	CMPQ  BX, $16
+	JGE   pfirst
+	MOVQ  $1, AX
+	MOVQ  BX, DX
+	SHLXQ DX, AX, AX
+	DECQ  AX
+
+pfirst:
+	KMOVW AX, K1
+	XORQ  AX, AX
+	SUBQ  $16, BX
+	JLE   psecond
+	MOVQ  $1, AX
+	SHLXQ BX, AX, AX
+	DECQ  AX
+
+psecond:
+	KMOVW     AX, K2
+	VMOVUPS.Z (R11), K1, Z0
+	VMOVUPS.Z 64(R11), K2, Z1
+	VPERMT2PS Z1, Z31, Z0
+	MOVQ      $1, AX
+	SHLXQ     CX, AX, AX
+	DECQ      AX
+	KMOVW     AX, K3
+	VMOVUPS   Z0, K3, (DI)
+	LEAQ      (DI)(CX*4), DI
+
+pnext:
+	ADDQ R10, SI
+	DECQ R8
+	JMP  prow
+
+pdone:
+	VZEROUPPER
+	RET

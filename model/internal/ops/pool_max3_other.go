@@ -11,3 +11,15 @@ func maxPoolH3(x *float32, d0, n int, hv *float32, hc *int32, hm *uint16, hp int
 func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, tbl *uint32, tp int) {
 	panic("model: maxPoolV3 needs amd64")
 }
+
+func maxPoolH3V(x *float32, d0, n int, hv *float32, hm *uint16, hp int) {
+	panic("model: maxPoolH3V needs amd64")
+}
+
+func maxPoolV3V(hv *float32, ov0, w, n int, y *float32, tbl *uint32, tp int) {
+	panic("model: maxPoolV3V needs amd64")
+}
+
+func pickEvenRows(dst, src *uint32, rows, ow, ss int) {
+	panic("model: pickEvenRows needs amd64")
+}

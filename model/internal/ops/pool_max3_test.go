@@ -69,7 +69,9 @@ func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
 	}
 }
 
-// TestMaxPool3FlatNaN checks that a NaN anywhere in a window makes that output NaN.
+// TestMaxPool3FlatNaN checks that a NaN anywhere in a window makes that output NaN, with and without
+// the window positions (the inference kernels find NaNs their own way), at every tap of the window: the
+// windows around the centre of a 5x5 plane see its NaN at each of their nine taps.
 func TestMaxPool3FlatNaN(t *testing.T) {
 	if !hasMaxPool3Kernel {
 		t.Skip("AVX-512 kernels off (CPU without AVX-512, or INCEPTIONLAB_SGEMM_KERNEL=avx2)")
@@ -79,14 +81,23 @@ func TestMaxPool3FlatNaN(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := make([]float32, 25)
+	for i := range x {
+		x[i] = float32(i%7) - 3 // NaN must win over larger and smaller values alike
+	}
 	x[12] = float32(math.NaN()) // the centre: every window but the corners' sees it
-	y := make([]float32, 25)
-	maxPool3Flat(g, x, y, nil)
-	for i, v := range y {
-		r, c := i/5, i%5
-		near := r >= 1 && r <= 3 && c >= 1 && c <= 3
-		if near != math.IsNaN(float64(v)) {
-			t.Errorf("output (%d,%d) = %v; NaN expected: %t", r, c, v, near)
+	for _, withIdx := range []bool{false, true} {
+		y := make([]float32, 25)
+		var idx []int32
+		if withIdx {
+			idx = make([]int32, 25)
+		}
+		maxPool3Flat(g, x, y, idx)
+		for i, v := range y {
+			r, c := i/5, i%5
+			near := r >= 1 && r <= 3 && c >= 1 && c <= 3
+			if near != math.IsNaN(float64(v)) {
+				t.Errorf("positions %t: output (%d,%d) = %v; NaN expected: %t", withIdx, r, c, v, near)
+			}
 		}
 	}
 }
