@@ -146,31 +146,20 @@ func (op maxPoolOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 	var idx []int32
 	var short []uint16
 	if k != nil && g.shortArgmax() {
-		// The kernels write int32 plane indices; keep them as uint16 (half the memory: ~44 MB of a
-		// 224x16 training step's argmaxes) and let the int32 buffer go back to the pool.
+		// Kept as uint16: half the memory (~44 MB of a 224x16 training step's argmaxes).
 		short = keptBuffer[uint16](k, n)
-		buf := getScratch[float32](n)
-		defer putScratch(buf)
-		idx = int32s((*buf)[:n])
 	} else {
 		idx = keptBuffer[int32](k, n)
 	}
 	var src any
 	if t[0].Dtype() == tensor.Float32 {
 		x := sliceOf[float32](t[0])
-		maxPoolForward(g, x, sliceOf[float32](y), idx)
+		maxPoolForward(g, x, sliceOf[float32](y), idx, short)
 		src = &x[0]
 	} else {
 		x := sliceOf[float64](t[0])
-		maxPoolForward(g, x, sliceOf[float64](y), idx)
+		maxPoolForward(g, x, sliceOf[float64](y), idx, short)
 		src = &x[0]
-	}
-	if short != nil {
-		parallelRange(n, 1, func(lo, hi int) {
-			for i, v := range idx[lo:hi] {
-				short[lo+i] = uint16(v)
-			}
-		})
 	}
 	k.record(src)
 	return y, nil
@@ -191,14 +180,28 @@ func (op maxPoolOp) keptArgmax() *kept {
 }
 
 // maxPoolForward writes each window's maximum to y and, when idx is not nil, the plane index of its
-// first maximum (row-major) to idx: through the vector 3x3 kernels (pool_max3.go) where they apply,
-// else plane by plane (maxPoolPlanes).
-func maxPoolForward[T opFloat](g poolGeom, x, y []T, idx []int32) {
+// first maximum (row-major) to idx, or, when short is not nil instead, that index as a uint16 (which
+// g.shortArgmax says it fits): through the vector 3x3 kernels (pool_max3.go) where they apply, else
+// plane by plane (maxPoolPlanes).
+func maxPoolForward[T opFloat](g poolGeom, x, y []T, idx []int32, short []uint16) {
 	if xf, ok := any(x).([]float32); ok && useMaxPool3(g) {
-		maxPool3Flat(g, xf, any(y).([]float32), idx)
+		maxPool3Flat(g, xf, any(y).([]float32), idx, short)
 		return
 	}
+	if short == nil {
+		maxPoolPlanes(g, x, y, idx)
+		return
+	}
+	n := len(short)
+	buf := getScratch[float32](n)
+	defer putScratch(buf)
+	idx = int32s((*buf)[:n])
 	maxPoolPlanes(g, x, y, idx)
+	parallelRange(n, 1, func(lo, hi int) {
+		for i, v := range idx[lo:hi] {
+			short[lo+i] = uint16(v)
+		}
+	})
 }
 
 // maxPoolPlanes is maxPoolForward in Go, plane by plane (the reference of the vector kernels).

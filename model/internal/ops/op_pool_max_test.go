@@ -148,7 +148,7 @@ func TestMaxPoolArgmaxMatchesScan(t *testing.T) {
 		}
 		n := g.n * g.c * g.oh * g.ow
 		y, idx := make([]float32, n), make([]int32, n)
-		maxPoolForward(g, x, y, idx)
+		maxPoolForward(g, x, y, idx, nil)
 		hw, ohw := g.h*g.w, g.oh*g.ow
 		for p := 0; p < g.n*g.c; p++ {
 			plane := x[p*hw : (p+1)*hw]

@@ -83,14 +83,27 @@ func maxPool3TablesFor(g poolGeom) *maxPool3Tables {
 }
 
 // maxPool3Flat is maxPoolForward for the geometries useMaxPool3 accepts: y gets each window's maximum
-// and idx (when not nil) the plane index of its first maximum.
-func maxPool3Flat(g poolGeom, x, y []float32, idx []int32) {
+// and idx (when not nil) the plane index of its first maximum; or short (when not nil, and idx nil)
+// that index as a uint16 (the caller checked g.shortArgmax), stored so by the kernels themselves.
+func maxPool3Flat(g poolGeom, x, y []float32, idx []int32, short []uint16) {
 	t := maxPool3TablesFor(g)
 	hw, ohw := g.h*g.w, g.oh*g.ow
 	planes := g.n * g.c
 	direct := g.stride == 1 && g.oh == g.h && g.ow == g.w
 	per := max(1, maxPool3Block/(t.unit*hw)) * t.unit // planes per block
 	blocks := (planes + per - 1) / per
+	positions := idx != nil || short != nil
+	narrow := 0 // the kernels' flag: positions stored as uint16
+	if short != nil {
+		narrow = 1
+	}
+	// at is where the positions of output o go.
+	at := func(o int) unsafe.Pointer {
+		if short != nil {
+			return unsafe.Pointer(&short[o])
+		}
+		return unsafe.Pointer(&idx[o])
+	}
 	parallelRange(blocks, per*hw, func(lo, hi int) {
 		size := per*hw + 16 // the passes write whole vectors
 		hvBuf, hcBuf := getScratch[float32](size), getScratch[float32](size)
@@ -109,45 +122,44 @@ func maxPool3Flat(g poolGeom, x, y []float32, idx []int32) {
 			p0 := b * per
 			np := min(per, planes-p0)
 			n := np * hw
-			if idx == nil { // inference: values only
+			switch {
+			case !positions: // inference: values only
 				maxPoolH3V(&x[p0*hw], -g.pl, n, &hv[0], &t.hm[0], t.hp)
 				if direct {
 					maxPoolV3V(&hv[0], -g.pt*g.w, g.w, n, &y[p0*hw], &t.vt[0], t.tp)
 					continue
 				}
 				maxPoolV3V(&hv[0], -g.pt*g.w, g.w, n, &vy[0], &t.vt[0], t.tp)
-			} else {
+			case direct:
 				maxPoolH3(&x[p0*hw], -g.pl, n, &hv[0], &hc[0], &t.hm[0], t.hp)
-				if direct {
-					maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &y[p0*hw], &idx[p0*hw], &t.vt[0], t.tp)
-					continue
-				}
-				maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &vy[0], &vi[0], &t.vt[0], t.tp)
+				maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &y[p0*hw], at(p0*hw), &t.vt[0], t.tp, narrow)
+				continue
+			default:
+				maxPoolH3(&x[p0*hw], -g.pl, n, &hv[0], &hc[0], &t.hm[0], t.hp)
+				maxPoolV3(&hv[0], &hc[0], -g.pt*g.w, g.w, g.pl, n, &vy[0], unsafe.Pointer(&vi[0]), &t.vt[0], t.tp, 0)
 			}
 			if g.stride == 2 {
 				for p := 0; p < np; p++ {
 					o := (p0 + p) * ohw
-					pickEvenRows(uint32s(y[o:]), uint32s(vy[p*hw:]), g.oh, g.ow, 2*g.w)
-					if idx != nil {
-						pickEvenRows((*uint32)(unsafe.Pointer(&idx[o])), (*uint32)(unsafe.Pointer(&vi[p*hw])), g.oh, g.ow, 2*g.w)
+					pickEvenRows(unsafe.Pointer(&y[o]), uint32s(vy[p*hw:]), g.oh, g.ow, 2*g.w, 0)
+					if positions {
+						pickEvenRows(at(o), (*uint32)(unsafe.Pointer(&vi[p*hw])), g.oh, g.ow, 2*g.w, narrow)
 					}
 				}
 				continue
 			}
 			for p := 0; p < np; p++ {
-				yo := y[(p0+p)*ohw : (p0+p+1)*ohw]
-				var io []int32
-				if idx != nil {
-					io = idx[(p0+p)*ohw : (p0+p+1)*ohw]
-				}
+				o := (p0 + p) * ohw
+				yo := y[o : o+ohw]
 				for i := 0; i < g.oh; i++ {
 					src := p*hw + i*g.stride*g.w
 					for j := 0; j < g.ow; j++ {
 						yo[i*g.ow+j] = vy[src+j*g.stride]
-					}
-					if io != nil {
-						for j := 0; j < g.ow; j++ {
-							io[i*g.ow+j] = vi[src+j*g.stride]
+						switch {
+						case short != nil:
+							short[o+i*g.ow+j] = uint16(vi[src+j*g.stride])
+						case idx != nil:
+							idx[o+i*g.ow+j] = vi[src+j*g.stride]
 						}
 					}
 				}

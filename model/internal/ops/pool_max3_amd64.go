@@ -2,7 +2,11 @@
 
 package ops
 
-import kern "inceptionlab/model/internal/gemm"
+import (
+	"unsafe"
+
+	kern "inceptionlab/model/internal/gemm"
+)
 
 // hasMaxPool3Kernel reports whether the AVX-512 3x3 max-pool kernels run: the CPU has AVX-512 and
 // INCEPTIONLAB_SGEMM_KERNEL=avx2 does not hold the process to AVX2 (kern.AVX512).
@@ -14,7 +18,7 @@ var hasMaxPool3Kernel = kern.AVX512()
 func maxPoolH3(x *float32, d0, n int, hv *float32, hc *int32, hm *uint16, hp int)
 
 //go:noescape
-func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, tbl *uint32, tp int)
+func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx unsafe.Pointer, tbl *uint32, tp, narrow int)
 
 // maxPoolH3V and maxPoolV3V are maxPoolH3 and maxPoolV3 without the window positions (inference).
 //
@@ -28,4 +32,4 @@ func maxPoolV3V(hv *float32, ov0, w, n int, y *float32, tbl *uint32, tp int)
 // pools' subsampling of the stride-1 result.
 //
 //go:noescape
-func pickEvenRows(dst, src *uint32, rows, ow, ss int)
+func pickEvenRows(dst unsafe.Pointer, src *uint32, rows, ow, ss, narrow int)

@@ -112,14 +112,16 @@ hdone:
 	VZEROUPPER
 	RET
 
-// func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, tbl *uint32, tp int)
+// func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx unsafe.Pointer, tbl *uint32, tp, narrow int)
 //
 // For i in [0, n), 16 at a time, with table entry e = tbl[18*((i/16) % tp):] (e[0:16] the lanes'
 // positions in their plane, e[16:18] three 16-bit masks): over the row taps r = 0, 1, 2 valid in lane
 // i, y[i] = the first maximum of hv[i+ov0+r*w] and idx[i] = pos + ov0 + r*w - pl + hc[i+ov0+r*w],
 // the plane index of that value. Only lanes below n are stored. idx may be nil, and then hc may be
 // too: its loads are pointed at hv (the same cache lines as the value loads) and nothing is stored.
-TEXT ·maxPoolV3(SB), NOSPLIT, $0-80
+// With narrow != 0, idx is a *uint16 and the positions are stored as 16-bit values (VPMOVDW: the
+// caller knows they fit), the training graph's kept argmaxes, with no int32 copy to convert.
+TEXT ·maxPoolV3(SB), NOSPLIT, $0-88
 	MOVQ hv+0(FP), SI
 	MOVQ hc+8(FP), DX
 	MOVQ ov0+16(FP), AX
@@ -224,8 +226,15 @@ vfull:
 	VMOVUPS Z0, K7, (DI)
 	TESTQ   R11, R11
 	JZ      vnext
+	CMPQ    narrow+80(FP), $0
+	JNE     vnarrow
 	VMOVDQU32 Z5, K7, (R11)
 	ADDQ    $64, R11
+	JMP     vnext
+
+vnarrow:
+	VPMOVDW Z5, K7, (R11)
+	ADDQ    $32, R11
 
 vnext:
 	ADDQ $64, SI
@@ -402,18 +411,20 @@ DATA evens<>+56(SB)/4, $28
 DATA evens<>+60(SB)/4, $30
 GLOBL evens<>(SB), RODATA, $64
 
-// func pickEvenRows(dst, src *uint32, rows, ow, ss int)
+// func pickEvenRows(dst unsafe.Pointer, src *uint32, rows, ow, ss, narrow int)
 //
 // For r < rows and j < ow: dst[r*ow + j] = src[r*ss + 2*j], 16 values at a time; src is read only at
 // the values it gives (src[r*ss : r*ss+2*ow-1]), dst written only at its own. Bits are moved, not
-// values: it serves float32 maxima and int32 positions alike.
-TEXT ·pickEvenRows(SB), NOSPLIT, $0-40
+// values: it serves float32 maxima and int32 positions alike. With narrow != 0, dst is a *uint16 and
+// gets the low 16 bits of each value (positions that fit).
+TEXT ·pickEvenRows(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ rows+16(FP), R8
 	MOVQ ow+24(FP), R9
 	MOVQ ss+32(FP), R10
 	SHLQ $2, R10 // source row stride in bytes
+	MOVQ narrow+40(FP), R12
 	VMOVDQU32 evens<>(SB), Z31
 
 prow:
@@ -433,11 +444,18 @@ pvec:
 	KMOVW     AX, K2
 	VMOVUPS.Z 64(R11), K2, Z1
 	VPERMT2PS Z1, Z31, Z0
-	VMOVUPS   Z0, (DI)
 	ADDQ      $128, R11
-	ADDQ      $64, DI
 	SUBQ      $16, CX
+	TESTQ     R12, R12
+	JNZ       pnfull
+	VMOVUPS   Z0, (DI)
+	ADDQ      $64, DI
 	JMP       pvec
+
+pnfull:
+	VPMOVDW Z0, (DI)
+	ADDQ    $32, DI
+	JMP     pvec
 
 ptail:
 	// c < 16 outputs read 2c-1 values: lanes [0, min(2c-1, 16)) of the first vector, the rest of the
@@ -469,8 +487,15 @@ psecond:
 	SHLXQ     CX, AX, AX
 	DECQ      AX
 	KMOVW     AX, K3
+	TESTQ     R12, R12
+	JNZ       pntail
 	VMOVUPS   Z0, K3, (DI)
 	LEAQ      (DI)(CX*4), DI
+	JMP       pnext
+
+pntail:
+	VPMOVDW Z0, K3, (DI)
+	LEAQ    (DI)(CX*2), DI
 
 pnext:
 	ADDQ R10, SI

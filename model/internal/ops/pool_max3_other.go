@@ -2,13 +2,15 @@
 
 package ops
 
+import "unsafe"
+
 const hasMaxPool3Kernel = false
 
 func maxPoolH3(x *float32, d0, n int, hv *float32, hc *int32, hm *uint16, hp int) {
 	panic("model: maxPoolH3 needs amd64")
 }
 
-func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, tbl *uint32, tp int) {
+func maxPoolV3(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx unsafe.Pointer, tbl *uint32, tp, narrow int) {
 	panic("model: maxPoolV3 needs amd64")
 }
 
@@ -20,6 +22,6 @@ func maxPoolV3V(hv *float32, ov0, w, n int, y *float32, tbl *uint32, tp int) {
 	panic("model: maxPoolV3V needs amd64")
 }
 
-func pickEvenRows(dst, src *uint32, rows, ow, ss int) {
+func pickEvenRows(dst unsafe.Pointer, src *uint32, rows, ow, ss, narrow int) {
 	panic("model: pickEvenRows needs amd64")
 }

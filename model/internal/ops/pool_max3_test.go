@@ -8,7 +8,7 @@ import (
 )
 
 // TestMaxPool3FlatMatchesPlanes checks the vector 3x3 max pool against the plane-by-plane Go kernel,
-// values and argmaxes bit for bit, on the network's pool geometries and odd ones (every SAME padding
+// values and argmaxes (as int32, as uint16, and none) bit for bit, on the network's pool geometries and odd ones (every SAME padding
 // of stride 1 and 2, unpadded, planes from 1x1 to wider than a vector, plane counts that leave partial
 // blocks and partial vectors), on inputs full of ties, signed zeros, negative maxima and -Inf.
 func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
@@ -56,12 +56,17 @@ func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
 				want, wantIdx := make([]float32, n), make([]int32, n)
 				maxPoolPlanes(g, x, want, wantIdx)
 				got, gotIdx := make([]float32, n), make([]int32, n)
-				maxPool3Flat(g, x, got, gotIdx)
+				maxPool3Flat(g, x, got, gotIdx, nil)
 				noIdx := make([]float32, n)
-				maxPool3Flat(g, x, noIdx, nil)
+				maxPool3Flat(g, x, noIdx, nil, nil)
+				withShort, short := make([]float32, n), make([]uint16, n)
+				maxPool3Flat(g, x, withShort, nil, short)
 				for i := range want {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && got[i] != want[i] || gotIdx[i] != wantIdx[i] || math.Float32bits(noIdx[i]) != math.Float32bits(got[i]) {
 						t.Fatalf("output %d: %v at %d (without argmaxes %v), plane kernel %v at %d", i, got[i], gotIdx[i], noIdx[i], want[i], wantIdx[i])
+					}
+					if math.Float32bits(withShort[i]) != math.Float32bits(got[i]) || int32(short[i]) != wantIdx[i] {
+						t.Fatalf("output %d with uint16 argmaxes: %v at %d, plane kernel %v at %d", i, withShort[i], short[i], want[i], wantIdx[i])
 					}
 				}
 			})
@@ -91,7 +96,7 @@ func TestMaxPool3FlatNaN(t *testing.T) {
 		if withIdx {
 			idx = make([]int32, 25)
 		}
-		maxPool3Flat(g, x, y, idx)
+		maxPool3Flat(g, x, y, idx, nil)
 		for i, v := range y {
 			r, c := i/5, i%5
 			near := r >= 1 && r <= 3 && c >= 1 && c <= 3
@@ -131,12 +136,12 @@ func BenchmarkMaxPool3(b *testing.B) {
 		if useMaxPool3(g) {
 			b.Run(name+"/flat", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					maxPool3Flat(g, x, y, idx)
+					maxPool3Flat(g, x, y, idx, nil)
 				}
 			})
 			b.Run(name+"/flat-noidx", func(b *testing.B) { // inference: no window positions
 				for i := 0; i < b.N; i++ {
-					maxPool3Flat(g, x, y, nil)
+					maxPool3Flat(g, x, y, nil, nil)
 				}
 			})
 		}
