@@ -71,18 +71,20 @@ func GemmPackedConvToSamples[T Float](pa *PackedA[T], workers int, cb ConvB, x [
 // hasPackedConv reports whether the implicit GEMM is the faster way to multiply pa by the column
 // matrix cb: pa has the packed form (float32, pure-Go GEMM), the kernel is the 32-wide AVX-512 one,
 // kernels are at most 8x8, and either cb is a stride-1 convolution with output rows as wide as its
-// input rows (SAME padding: every 3x3, 5x5 and 1x1 convolution of the network), or a stride-2
-// convolution of one sample with output rows of 32 or more (the first layer at 64x64 and up), whose
-// panels span at most two output rows. Elsewhere (the stride-2 first layer on small inputs, the AVX2
-// kernel) im2col followed by the assembly panel copy is used: a Go packer measured slower than that.
+// input rows (SAME padding: every 3x3, 5x5 and 1x1 convolution of the network) or a stride-2
+// convolution (the first layer). Elsewhere (the AVX2 kernel) im2col followed by the assembly panel copy
+// is used: a Go packer measured slower than that. A stride-2 panel within two output rows of one
+// sample (output rows of 32 or more: the first layer at 64x64 and up) is packed with aligned loads and
+// permutes; others (the first layer of a small input: 16x16 output rows at 32x32, several samples per
+// GEMM) with gathers, which BenchmarkForward/32x128 measured faster than im2col and a panel copy.
 func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
 	_, ok := any(pa.a).([]float32)
 	if !ok || pa.buf == nil || pa.m == 0 || pa.k == 0 || pa.uk.nr != 32 || cb.K > maxConvK ||
 		cb.samples()*cb.C*cb.H*cb.W > math.MaxInt32 {
 		return false
 	}
-	if cb.stride() == 2 { // packConvRows32S2: one sample, panels spanning at most two output rows
-		return cb.samples() == 1 && cb.OW >= 32
+	if cb.stride() == 2 { // packConvRows32S2 for panels in at most two output rows of a sample, else gathers
+		return true
 	}
 	return cb.stride() == 1 && cb.OW == cb.W
 }
@@ -110,8 +112,8 @@ func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T
 // packBConv is packB for the column matrix g of the samples x (see ConvB; hasPackedConv has checked the
 // geometry): rows [p0, p0+kc), panels [jp0, jp1) of nr = 32 columns, in assembly. A panel within one
 // sample is two masked loads per row (packConvRows32; stride 2: packConvRows32S2), its lane masks made
-// from the panel's runs along output rows; a panel spanning samples (small maps side by side) is two
-// masked gathers per row (packConvRows32G).
+// from the panel's runs along output rows; a panel spanning samples (small maps side by side), or a
+// stride-2 panel over more than two output rows, is two masked gathers per row (packConvRows32G).
 func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
 	type run struct{ q, at, oh, ow, l int } // panel column, sample offset in x, output row and column, length
 	var runs [sgemmMaxNR]run
@@ -119,9 +121,7 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		panic(fmt.Sprintf("model: gemm: the convolution packers fill 32-wide panels, got %d (hasPackedConv admits the AVX-512 kernel only)", nr))
 	}
 	hw, p, st := g.H*g.W, g.OH*g.OW, g.stride()
-	tabs := convTablesFor(g)               // the per-row offsets and taps every packer reads
-	var gidx *[32]int32                    // packConvRows32G's lane offsets, made when first needed
-	var gmask *[maxConvK * maxConvK]uint32 // and its per-tap lane masks for a full panel
+	tabs := convTablesFor(g) // the per-row offsets and taps every packer reads
 	for jp := jp0; jp < jp1; jp++ {
 		j0 := jp * nr
 		nw := min(nr, n-j0)
@@ -137,27 +137,13 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 			q += l
 		}
 		rs := runs[:nrun]
-		if st == 2 {
-			if rs[0].at != rs[nrun-1].at || nrun > 2 {
-				panic(fmt.Sprintf("model: gemm: stride-2 panel of %d output-row runs, %+v (hasPackedConv admits one sample with OW >= 32)", nrun, *g))
-			}
+		oneSample := rs[0].at == rs[nrun-1].at
+		if st == 2 && oneSample && nrun <= 2 {
 			packPanelS2(x, g, tabs, rs[0].at, [2][4]int{{rs[0].q, rs[0].oh, rs[0].ow, rs[0].l}, {rs[nrun-1].q, rs[nrun-1].oh, rs[nrun-1].ow, rs[nrun-1].l}}, nrun, p0, kc, dst)
 			continue
 		}
-		if rs[0].at != rs[nrun-1].at { // the panel spans samples: masked gathers
-			phase := j0 % p
-			var idx *[32]int32
-			var masks [maxConvK * maxConvK]uint32
-			if phase == 0 && nw == nr && p < nr { // every full panel of a map whose size divides 32
-				if gidx == nil {
-					gidx, gmask = gatherTables(g, nr, 0, nr)
-				}
-				idx, masks = gidx, *gmask
-			} else {
-				var m *[maxConvK * maxConvK]uint32
-				idx, m = gatherTables(g, nr, phase, nw)
-				masks = *m
-			}
+		if st != 1 || !oneSample { // spanning samples, or stride 2 over more than two output rows: masked gathers
+			idx, masks := gatherTables(g, nr, j0%p, nw)
 			packConvRows32G(&dst[0], &x[0], rs[0].at, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &idx[0])
 			continue
 		}
@@ -227,29 +213,53 @@ func convTablesFor(g *ConvB) *convRowTables {
 }
 
 // gatherTables returns, for a panel of nw (of nr) lanes whose first lane is position phase of a sample
-// (p = OH*OW positions, OW == W, stride 1), each lane's offset from that sample's values, (sample
-// index from the first)*C*H*W + position, and per kernel tap the lanes whose input lies inside the
-// plane.
+// (p = OH*OW positions), each lane's offset from that sample's values, (sample index from the
+// first)*C*H*W + the input index of its window's origin (stride*oh)*W + stride*ow, and per kernel tap
+// the lanes whose input lies inside the plane: with convRowTables' offs, lane l of row r reads
+// x[idx[l] + offs[r]]. Built once per geometry, phase and width (gatherCache): a packBConv call per
+// kc slice and worker rebuilt them, 2% of a 32x128 inference step.
 func gatherTables(g *ConvB, nr, phase, nw int) (*[32]int32, *[maxConvK * maxConvK]uint32) {
-	p := g.OH * g.OW
-	var idx [32]int32
-	var masks [maxConvK * maxConvK]uint32
+	key := gatherKey{*g, phase, nw}
+	key.g.N = 0
+	if v, ok := gatherCache.Load(key); ok {
+		t := v.(*gatherTable)
+		return &t.idx, &t.masks
+	}
+	p, st := g.OH*g.OW, g.stride()
+	t := new(gatherTable)
 	for l := 0; l < nw; l++ {
 		col := phase + l
 		q := col % p
-		idx[l] = int32((col/p)*g.C*g.H*g.W + q)
 		oh, ow := q/g.OW, q%g.OW
+		t.idx[l] = int32((col/p)*g.C*g.H*g.W + st*oh*g.W + st*ow)
 		for kh := 0; kh < g.K; kh++ {
-			ih := oh - g.PT + kh
+			ih := st*oh - g.PT + kh
 			for kw := 0; kw < g.K; kw++ {
-				if iw := ow - g.PL + kw; ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
-					masks[kh*g.K+kw] |= 1 << l
+				if iw := st*ow - g.PL + kw; ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+					t.masks[kh*g.K+kw] |= 1 << l
 				}
 			}
 		}
 	}
-	return &idx, &masks
+	v, _ := gatherCache.LoadOrStore(key, t)
+	t = v.(*gatherTable)
+	return &t.idx, &t.masks
 }
+
+// gatherKey is a gather table's geometry (N zeroed: the tables hold sample offsets relative to the
+// panel's first sample), first-lane phase and width.
+type gatherKey struct {
+	g         ConvB
+	phase, nw int
+}
+
+// gatherTable is what gatherTables returns.
+type gatherTable struct {
+	idx   [32]int32
+	masks [maxConvK * maxConvK]uint32
+}
+
+var gatherCache sync.Map // gatherKey -> *gatherTable
 
 // evenLanes is VPERMT2PS's index vector for packConvRows32S2: the even values of a 32-value window.
 var evenLanes = [16]int32{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30}

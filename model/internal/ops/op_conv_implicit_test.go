@@ -24,7 +24,9 @@ func TestImplicitGemmMatchesIm2col(t *testing.T) {
 		{"7x7 stride 2 (conv1 at 224x224)", 3, 224, 224, 8, 7, 2, 3, 2, 3, 2, true, 2},
 		{"3x3 stride 2, panels over two rows", 4, 9, 80, 6, 3, 0, 1, 0, 1, 1, false, 2},
 		{"5x5 stride 2 asymmetric pad, odd rows", 5, 71, 71, 7, 5, 1, 2, 2, 1, 2, true, 2},
-		{"stride 2 short rows, declined", 2, 40, 40, 3, 3, 1, 1, 1, 1, 1, true, 2},
+		{"stride 2 short rows (gathers)", 2, 40, 40, 3, 3, 1, 1, 1, 1, 1, true, 2},
+		{"7x7 stride 2 (conv1 at 32x32, 16-wide rows: gathers)", 3, 32, 32, 13, 7, 2, 3, 2, 3, 2, true, 2},
+		{"5x5 stride 2 7-wide rows, odd pad (gathers)", 4, 13, 13, 6, 5, 2, 1, 1, 2, 1, false, 2},
 		{"3x3 stride 2 odd map", 5, 15, 13, 7, 3, 1, 1, 0, 1, 2, true, 2},
 		{"3x3 stride 3 valid", 4, 17, 19, 6, 3, 0, 0, 0, 0, 1, false, 3},
 		{"3x3 same 28x28", 16, 28, 28, 24, 3, 1, 1, 1, 1, 1, true, 1},
@@ -80,13 +82,13 @@ func TestImplicitGemmMatchesIm2col(t *testing.T) {
 
 // implicitExpected is where the implicit GEMM should be taken (kern.hasPackedConv): the pure-Go GEMM with
 // its AVX-512 kernel, kernels up to 8x8, and either stride 1 with output rows as wide as input rows or
-// stride 2 on one sample with output rows of 32 or more.
+// stride 2.
 func implicitExpected(g convGeom, ns int) bool {
 	if !kern.ThreadIndependent() || !kern.AVX512() || g.k > 8 {
 		return false
 	}
 	if g.stride == 2 {
-		return ns == 1 && g.ow >= 32
+		return true
 	}
 	return g.stride == 1 && g.ow == g.w
 }
@@ -123,6 +125,9 @@ func TestImplicitGemmChunkMatchesIm2colChunk(t *testing.T) {
 		{"3x3 14x14 maps, last chunk short", 5, 40, 14, 14, 13, 3, 3, [4]int{1, 1, 1, 1}, 2, true, 1},
 		{"asymmetric pad 2x3 maps", 9, 3, 2, 3, 5, 2, 9, [4]int{0, 1, 1, 0}, 1, true, 1},
 		{"3x3 stride 2, 9x9 maps", 7, 4, 9, 9, 6, 3, 4, [4]int{1, 1, 1, 1}, 2, true, 2},
+		{"7x7 stride 2, 32x32 maps 2 per chunk (conv1 at 32x128)", 5, 3, 32, 32, 16, 7, 2, [4]int{2, 3, 2, 3}, 2, true, 2},
+		{"3x3 stride 2, 4x4 maps, panels over samples", 19, 6, 4, 4, 7, 3, 16, [4]int{0, 1, 0, 1}, 1, false, 2},
+		{"5x5 stride 2, 11x9 maps, odd pad", 9, 3, 11, 9, 5, 5, 4, [4]int{2, 1, 1, 2}, 2, true, 2},
 		{"3x3 12x12 maps, panels straddling samples", 7, 9, 12, 12, 10, 3, 4, [4]int{1, 1, 1, 1}, 2, true, 1},
 		{"5x5 8x8 maps", 16, 5, 8, 8, 7, 5, 8, [4]int{2, 2, 2, 2}, 1, false, 1},
 		{"3x3 16x16 maps, 2 per chunk", 5, 12, 16, 16, 33, 3, 2, [4]int{1, 1, 1, 1}, 2, true, 1},
