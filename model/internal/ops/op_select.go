@@ -32,6 +32,10 @@ func maskRun[T opFloat](y, dy, dz []T) {
 	case []float32:
 		dyr, dzr := any(dy).([]float32), any(dz).([]float32)
 		dyr, dzr = dyr[:len(yy)], dzr[:len(yy)]
+		if hasMaskKernel && len(yy) > 0 {
+			maskPositive32(&yy[0], &dyr[0], &dzr[0], len(yy))
+			return
+		}
 		for i, v := range yy {
 			x := int32(math.Float32bits(v))
 			// (-x) &^ x has its sign bit set exactly when x > 0 as an integer, i.e. v > 0 (the

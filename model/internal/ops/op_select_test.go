@@ -64,7 +64,7 @@ func sameBits[T opFloat](a, b T) bool {
 
 func testSelect[T opFloat](t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	for _, n := range []int{0, 1, 2, 7, 64, 1001} {
+	for _, n := range []int{0, 1, 2, 7, 17, 50, 64, 1001} { // 50: the vector ReLU gradient's 32-, 16- and tail paths
 		x, dy := selectInputs[T](rng, n), selectInputs[T](rng, n)
 		mask := make([]bool, n)
 		for i := range mask {
@@ -86,14 +86,19 @@ func testSelect[T opFloat](t *testing.T) {
 				}
 			}
 		}
-		got, want := make([]T, n), make([]T, n)
-		maskPositive(x, dy, got)
+		got, want := make([]T, n+1), make([]T, n)
+		got[n] = 42 // past the end: must stay
+		maskPositive(x, dy, got[:n])
 		maskBranchy(x, dy, want)
-		for i := range got {
+		for i := range want {
 			if !sameBits(got[i], want[i]) {
 				t.Fatalf("n=%d: ReLU gradient at y=%v dy=%v is %v, want %v", n, x[i], dy[i], got[i], want[i])
 			}
 		}
+		if got[n] != 42 {
+			t.Fatalf("n=%d: the ReLU gradient wrote past its output", n)
+		}
+		got = got[:n]
 		applyMask(mask, 1/0.6, x, got)
 		applyMaskBranchy(mask, 1/0.6, x, want)
 		for i := range got {
