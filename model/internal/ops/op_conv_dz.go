@@ -152,7 +152,22 @@ func chunkDz[T opFloat](y, dy, dz []T, n, o, p, s int) {
 // bit for bit the same.
 func sumChannelsChunked[T opFloat](dz, db []T, n, o, p, s int) {
 	parallelRange(o, n*p, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
+		c := lo
+		for ; c+8 <= hi; c += 8 { // eight channels side by side, each in the order below (see sumChannels)
+			var sums [8]T
+			for n0 := 0; n0 < n; n0 += s {
+				ns := min(s, n-n0)
+				rows := dz[n0*o*p+c*ns*p:][:8*ns*p]
+				for j := 0; j < ns; j++ {
+					parts := sumRuns8(rows[j*p:], ns*p, p)
+					for k, part := range parts {
+						sums[k] += part
+					}
+				}
+			}
+			copy(db[c:c+8], sums[:])
+		}
+		for ; c < hi; c++ {
 			var sum T
 			for n0 := 0; n0 < n; n0 += s {
 				ns := min(s, n-n0)

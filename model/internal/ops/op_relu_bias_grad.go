@@ -134,12 +134,22 @@ func (op biasGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 }
 
 // sumChannels sets db[o] = sum over n and the inner positions of dz (n, o, inner).
-// Channels are split across cores; each channel's sum runs in the same order as serially.
+// Channels are split across cores; each channel's sum runs in the same order as serially: per sample,
+// its run of inner values added one after the other from zero, then that added to db. Eight channels
+// are summed side by side (sumRuns8): one dependent chain of adds ran at the adds' latency, ~4x below
+// their throughput (1.7% of a 224x16 training step).
 func sumChannels[T opFloat](dz, db []T, n, o, inner int) {
 	parallelRange(o, n*inner, func(lo, hi int) {
 		clear(db[lo:hi])
 		for i := 0; i < n; i++ {
-			for c := lo; c < hi; c++ {
+			c := lo
+			for ; c+8 <= hi; c += 8 {
+				sums := sumRuns8(dz[(i*o+c)*inner:][:8*inner], inner, inner)
+				for j, s := range sums {
+					db[c+j] += s
+				}
+			}
+			for ; c < hi; c++ {
 				var s T
 				for _, v := range dz[(i*o+c)*inner : (i*o+c+1)*inner] {
 					s += v
@@ -148,4 +158,23 @@ func sumChannels[T opFloat](dz, db []T, n, o, inner int) {
 			}
 		}
 	})
+}
+
+// sumRuns8 returns the sums of the eight runs d[k*stride : k*stride+l], k < 8, each added front to
+// back from zero: eight independent chains of adds.
+func sumRuns8[T opFloat](d []T, stride, l int) [8]T {
+	r0, r1, r2, r3 := d[:l], d[stride:][:l], d[2*stride:][:l], d[3*stride:][:l]
+	r4, r5, r6, r7 := d[4*stride:][:l], d[5*stride:][:l], d[6*stride:][:l], d[7*stride:][:l]
+	var s0, s1, s2, s3, s4, s5, s6, s7 T
+	for k := range r0 {
+		s0 += r0[k]
+		s1 += r1[k]
+		s2 += r2[k]
+		s3 += r3[k]
+		s4 += r4[k]
+		s5 += r5[k]
+		s6 += r6[k]
+		s7 += r7[k]
+	}
+	return [8]T{s0, s1, s2, s3, s4, s5, s6, s7}
 }
