@@ -554,10 +554,7 @@ func col2im[T opFloat](g convGeom, col []T, dxn []T) {
 					src := row[oh*g.ow : (oh+1)*g.ow]
 					dst := plane[ih*g.w : (ih+1)*g.w]
 					if g.stride == 1 {
-						d := dst[lo+off : hi+off]
-						for i, v := range src[lo:hi] {
-							d[i] += v
-						}
+						addRun(dst[lo+off:hi+off], src[lo:hi])
 					} else {
 						for ow := lo; ow < hi; ow++ {
 							dst[ow*g.stride+off] += src[ow]
@@ -566,6 +563,18 @@ func col2im[T opFloat](g convGeom, col []T, dxn []T) {
 				}
 			}
 		}
+	}
+}
+
+// addRun sets d[i] += s[i] (len(d) == len(s)), in vector adds where the CPU has them (the same bits).
+func addRun[T opFloat](d, s []T) {
+	if d32, ok := any(d).([]float32); ok && hasMaskKernel && len(s) >= 8 {
+		addTo32(&d32[0], &any(s).([]float32)[:len(d32)][0], len(d32))
+		return
+	}
+	s = s[:len(d)]
+	for i, v := range s {
+		d[i] += v
 	}
 }
 

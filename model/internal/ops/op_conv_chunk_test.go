@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -186,6 +187,56 @@ func TestCol2imChunkBitIdentical(t *testing.T) {
 					if got[i] != want[i] {
 						t.Fatalf("chunk of %d: dx[%d] = %v, scatter %v", ns, i, got[i], want[i])
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestCol2imMatchesScatter checks the per-sample col2im of large maps (its runs added in vector adds
+// where the CPU has them) against the scatter of every column entry into a cleared padded plane in tap
+// order, bit for bit in float32: SAME 3x3 and 5x5, asymmetric padding, rows not a multiple of 16,
+// stride 2.
+func TestCol2imMatchesScatter(t *testing.T) {
+	for _, c := range []struct {
+		h, w, k, stride int
+		pad             [4]int
+	}{
+		{28, 28, 3, 1, [4]int{1, 1, 1, 1}}, {23, 30, 5, 1, [4]int{2, 2, 2, 2}}, {40, 19, 3, 1, [4]int{0, 2, 1, 1}},
+		{48, 48, 3, 2, [4]int{1, 1, 1, 1}}, {24, 70, 1, 1, [4]int{1, 0, 0, 1}},
+	} {
+		t.Run(fmt.Sprintf("%dx%d_k%d_s%d_pad%v", c.h, c.w, c.k, c.stride, c.pad), func(t *testing.T) {
+			const ch = 3
+			g, err := newConvGeom(conv2dOp{}, []int{1, ch, c.h, c.w}, 2, ch, c.k, c.stride, c.pad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, kk := g.p(), g.k*g.k
+			if p < convChunkCols {
+				t.Fatalf("%d positions: col2imChunk's geometry, not col2im's", p)
+			}
+			dcol := noisy32(7, ch*kk*p)
+			got := noisy32(99, g.inSize()) // every value is overwritten
+			col2im(g, dcol, got)
+			tbl, wp := tapTable(g), g.padW()
+			pad := make([]float32, g.padSize())
+			want := make([]float32, g.inSize())
+			for cc := 0; cc < ch; cc++ {
+				clear(pad)
+				for tap := 0; tap < kk; tap++ {
+					row := dcol[(cc*kk+tap)*p:][:p]
+					for i, s := range tbl[tap*p : (tap+1)*p] {
+						pad[s] += row[i]
+					}
+				}
+				plane := want[cc*g.h*g.w:][:g.h*g.w]
+				for r := 0; r < g.h; r++ {
+					copy(plane[r*g.w:(r+1)*g.w], pad[(r+g.pt)*wp+g.pl:][:g.w])
+				}
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("dx[%d] = %v, scatter %v", i, got[i], want[i])
 				}
 			}
 		})

@@ -11,3 +11,8 @@ var hasMaskKernel = kern.AVX512()
 //
 //go:noescape
 func maskPositive32(y, dy, dz *float32, n int)
+
+// addTo32 is implemented in select_amd64.s (AVX-512F; hasMaskKernel says whether it runs).
+//
+//go:noescape
+func addTo32(dst, src *float32, n int)

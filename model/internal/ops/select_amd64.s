@@ -58,3 +58,39 @@ mtail:
 mdone:
 	VZEROUPPER
 	RET
+
+// func addTo32(dst, src *float32, n int)
+//
+// dst[i] += src[i] for i < n (col2im's runs): 16 values per VADDPS, the last n%16 under a lane mask.
+// Each element is one float32 add, as in the Go loop. Needs AVX-512F.
+TEXT ·addTo32(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+aloop:
+	CMPQ    CX, $16
+	JL      atail
+	VMOVUPS (SI), Z0
+	VADDPS  (DI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     aloop
+
+atail:
+	TESTQ       CX, CX
+	JLE         adone
+	MOVQ        $1, AX
+	SHLQ        CX, AX
+	DECQ        AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   (SI), K1, Z0
+	VMOVUPS.Z   (DI), K1, Z1
+	VADDPS      Z1, Z0, Z0
+	VMOVUPS     Z0, K1, (DI)
+
+adone:
+	VZEROUPPER
+	RET

@@ -7,3 +7,7 @@ const hasMaskKernel = false
 func maskPositive32(y, dy, dz *float32, n int) {
 	panic("model: maskPositive32 needs amd64")
 }
+
+func addTo32(dst, src *float32, n int) {
+	panic("model: addTo32 needs amd64")
+}
