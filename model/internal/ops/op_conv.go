@@ -385,6 +385,13 @@ func im2colChunk[T opFloat](g convGeom, x []T, n0, ns int, col []T) {
 		for c := lo; c < hi; c++ {
 			for j := 0; j < ns; j++ {
 				padPlane(g, x[(n0+j)*g.inSize()+c*g.h*g.w:][:g.h*g.w], pad)
+				if c32, ok := any(col).([]float32); ok && hasMaskKernel {
+					// The rows read only pad (tbl's entries lie in it) and write only
+					// [c*kk*ld + j*p, +p) of each of the channel's kk rows.
+					_ = c32[(c*kk+kk-1)*ld+j*p+p-1]
+					gatherTaps32(&c32[c*kk*ld+j*p], ld, &any(pad).([]float32)[0], &tbl[0], kk, p)
+					continue
+				}
 				for tap := 0; tap < kk; tap++ {
 					row := col[(c*kk+tap)*ld+j*p:][:p]
 					for i, s := range tbl[tap*p : (tap+1)*p] {

@@ -16,3 +16,8 @@ func maskPositive32(y, dy, dz *float32, n int)
 //
 //go:noescape
 func addTo32(dst, src *float32, n int)
+
+// gatherTaps32 is implemented in select_amd64.s (AVX-512F; hasMaskKernel says whether it runs).
+//
+//go:noescape
+func gatherTaps32(dst *float32, ld int, src *float32, tbl *int32, kk, p int)

@@ -94,3 +94,63 @@ atail:
 adone:
 	VZEROUPPER
 	RET
+
+// func gatherTaps32(dst *float32, ld int, src *float32, tbl *int32, kk, p int)
+//
+// im2colChunk's gather for one channel of one sample: for tap < kk and i < p,
+// dst[tap*ld + i] = src[tbl[tap*p + i]] (src the zero-padded plane, tbl its tap table), with masked
+// VGATHERDPS, 16 values at a time, each row's last p%16 under a lane mask. Needs AVX-512F.
+TEXT ·gatherTaps32(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ld+8(FP), R8
+	SHLQ $2, R8 // row stride in bytes
+	MOVQ src+16(FP), SI
+	MOVQ tbl+24(FP), DX
+	MOVQ kk+32(FP), R9
+	MOVQ p+40(FP), R10
+
+	// K3: the lanes of a row's last p%16 values (0 when none).
+	MOVQ R10, CX
+	ANDQ $15, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K3
+
+gtap:
+	TESTQ R9, R9
+	JLE   gdone2
+	MOVQ  DI, R11 // this tap's row
+	MOVQ  R10, CX // values left in it
+
+gvec:
+	CMPQ        CX, $16
+	JL          gtail
+	VMOVDQU32   (DX), Z1
+	KXNORW      K1, K1, K1
+	VXORPS      Z0, Z0, Z0
+	VGATHERDPS  (SI)(Z1*4), K1, Z0
+	VMOVUPS     Z0, (R11)
+	ADDQ        $64, DX
+	ADDQ        $64, R11
+	SUBQ        $16, CX
+	JMP         gvec
+
+gtail:
+	TESTQ       CX, CX
+	JLE         gnext
+	KMOVW       K3, K1
+	VMOVDQU32.Z (DX), K1, Z1
+	VXORPS      Z0, Z0, Z0
+	VGATHERDPS  (SI)(Z1*4), K1, Z0
+	VMOVUPS     Z0, K3, (R11)
+	LEAQ        (DX)(CX*4), DX
+
+gnext:
+	ADDQ R8, DI
+	DECQ R9
+	JMP  gtap
+
+gdone2:
+	VZEROUPPER
+	RET
