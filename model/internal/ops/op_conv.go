@@ -575,9 +575,17 @@ func col2im[T opFloat](g convGeom, col []T, dxn []T) {
 
 // addRun sets d[i] += s[i] (len(d) == len(s)), in vector adds where the CPU has them (the same bits).
 func addRun[T opFloat](d, s []T) {
-	if d32, ok := any(d).([]float32); ok && hasMaskKernel && len(s) >= 8 {
-		addTo32(&d32[0], &any(s).([]float32)[:len(d32)][0], len(d32))
-		return
+	if d32, ok := any(d).([]float32); ok && len(s) >= 8 {
+		s32 := any(s).([]float32)[:len(d32)]
+		if hasMaskKernel {
+			addTo32(&d32[0], &s32[0], len(d32))
+			return
+		}
+		if hasMaskKernelAVX2 {
+			n8 := len(d32) &^ 7
+			addTo32AVX2(&d32[0], &s32[0], n8)
+			d, s = d[n8:], s[n8:]
+		}
 	}
 	s = s[:len(d)]
 	for i, v := range s {

@@ -36,6 +36,10 @@ func maskRun[T opFloat](y, dy, dz []T) {
 			maskPositive32(&yy[0], &dyr[0], &dzr[0], len(yy))
 			return
 		}
+		if n8 := len(yy) &^ 7; hasMaskKernelAVX2 && n8 > 0 {
+			maskPositive32AVX2(&yy[0], &dyr[0], &dzr[0], n8)
+			yy, dyr, dzr = yy[n8:], dyr[n8:], dzr[n8:]
+		}
 		for i, v := range yy {
 			x := int32(math.Float32bits(v))
 			// (-x) &^ x has its sign bit set exactly when x > 0 as an integer, i.e. v > 0 (the

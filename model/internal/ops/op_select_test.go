@@ -3,7 +3,10 @@ package ops
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+
+	"golang.org/x/sys/cpu"
 )
 
 // The branching loops the kernels in op_select.go replace: the definitions they must agree with.
@@ -146,5 +149,37 @@ func BenchmarkSelect(b *testing.B) {
 				c.fn()
 			}
 		})
+	}
+}
+
+// TestAVX2ReluGradAndAdd runs the AVX2 forms of the ReLU gradient and of col2im's run add directly
+// (the process uses them only on CPUs without AVX-512, or with INCEPTIONLAB_SGEMM_KERNEL=avx2), against
+// the Go loops, bit for bit, on lengths that are multiples of 8 (what their callers pass).
+func TestAVX2ReluGradAndAdd(t *testing.T) {
+	if runtime.GOARCH != "amd64" || !cpu.X86.HasAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{8, 64, 1000} {
+		y, dy := selectInputs[float32](rng, n), selectInputs[float32](rng, n)
+		got, want := make([]float32, n+1), make([]float32, n)
+		got[n] = 42
+		maskPositive32AVX2(&y[0], &dy[0], &got[0], n)
+		maskBranchy(y, dy, want)
+		for i := range want {
+			if !sameBits(got[i], want[i]) {
+				t.Fatalf("n=%d: AVX2 ReLU gradient at y=%v dy=%v is %v, want %v", n, y[i], dy[i], got[i], want[i])
+			}
+		}
+		if got[n] != 42 {
+			t.Fatalf("n=%d: the AVX2 ReLU gradient wrote past its output", n)
+		}
+		sum := append([]float32(nil), dy...)
+		addTo32AVX2(&sum[0], &y[0], n)
+		for i := range sum {
+			if w := dy[i] + y[i]; !sameBits(sum[i], w) {
+				t.Fatalf("n=%d: AVX2 add %v + %v = %v, want %v", n, dy[i], y[i], sum[i], w)
+			}
+		}
 	}
 }

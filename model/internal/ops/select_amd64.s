@@ -154,3 +154,54 @@ gnext:
 gdone2:
 	VZEROUPPER
 	RET
+
+// func maskPositive32AVX2(y, dy, dz *float32, n int)
+//
+// maskPositive32 for CPUs with AVX2 only, n a multiple of 8: the int32 compare gives an all-ones lane
+// where y > 0, and dz = dy AND that.
+TEXT ·maskPositive32AVX2(SB), NOSPLIT, $0-32
+	MOVQ   y+0(FP), SI
+	MOVQ   dy+8(FP), DX
+	MOVQ   dz+16(FP), DI
+	MOVQ   n+24(FP), CX
+	VPXOR  Y15, Y15, Y15
+
+m2loop:
+	CMPQ     CX, $8
+	JL       m2done
+	VMOVDQU  (SI), Y0
+	VPCMPGTD Y15, Y0, Y0 // y > 0 as int32: all ones
+	VPAND    (DX), Y0, Y0
+	VMOVDQU  Y0, (DI)
+	ADDQ     $32, SI
+	ADDQ     $32, DX
+	ADDQ     $32, DI
+	SUBQ     $8, CX
+	JMP      m2loop
+
+m2done:
+	VZEROUPPER
+	RET
+
+// func addTo32AVX2(dst, src *float32, n int)
+//
+// addTo32 for CPUs with AVX2 only, n a multiple of 8.
+TEXT ·addTo32AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+a2loop:
+	CMPQ    CX, $8
+	JL      a2done
+	VMOVUPS (SI), Y0
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     a2loop
+
+a2done:
+	VZEROUPPER
+	RET
