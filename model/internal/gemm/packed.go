@@ -87,6 +87,9 @@ func GemmPackedBiasAct[T Float](pa *PackedA[T], workers int, tB bool, n int, b [
 // epilogueAVX512 says biasRelu32 may use AVX-512 (AVX512, read once: it looks at the environment).
 var epilogueAVX512 = AVX512()
 
+// epilogueAVX2 reports whether biasReluAVX2 runs instead (AVX2 and no AVX-512, or held to AVX2).
+var epilogueAVX2 = !epilogueAVX512 && hasSgemmKernel
+
 // BiasAct sets dst = relu?(src + bias); dst and src may be the same slice. A ReLU of a negative value,
 // of -0 and of +0 is +0; a NaN passes through.
 func BiasAct[T Float](dst, src []T, bias T, relu bool) {
@@ -117,6 +120,10 @@ func biasRelu32(dst, src []float32, b float32) {
 	if len(src) >= 8 && epilogueAVX512 {
 		biasReluAVX512(&dst[0], &src[0], len(src), b)
 		return
+	}
+	if n8 := len(src) &^ 7; n8 > 0 && epilogueAVX2 {
+		biasReluAVX2(&dst[0], &src[0], n8, b)
+		dst, src = dst[n8:], src[n8:]
 	}
 	for i, v := range src {
 		u := math.Float32bits(v + b)

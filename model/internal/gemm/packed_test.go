@@ -192,6 +192,22 @@ func TestBiasRelu32MatchesScalar(t *testing.T) {
 	special := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 1e-40, -1e-40, float32(math.Inf(1)), float32(math.Inf(-1)),
 		float32(math.NaN()), math.Float32frombits(0xffc00001), 3.5, -0.25, 1e30, -1e30}
 	rng := rand.New(rand.NewPCG(5, 6))
+	// Every form this CPU runs, whichever the process picked: AVX-512, AVX2 (the prefix of 8s), Go.
+	defer func(a, b bool) { epilogueAVX512, epilogueAVX2 = a, b }(epilogueAVX512, epilogueAVX2)
+	for _, mode := range []struct {
+		name         string
+		avx512, avx2 bool
+		ok           bool
+	}{{"avx512", true, false, hasSgemmKernel512}, {"avx2", false, true, hasSgemmKernel}, {"go", false, false, true}} {
+		if !mode.ok {
+			continue
+		}
+		epilogueAVX512, epilogueAVX2 = mode.avx512, mode.avx2
+		testBiasRelu32(t, mode.name, rng, special)
+	}
+}
+
+func testBiasRelu32(t *testing.T, mode string, rng *rand.Rand, special []float32) {
 	for _, b := range []float32{0, 0.25, -0.25, float32(math.Copysign(0, -1))} {
 		for n := 0; n <= 50; n++ {
 			src := make([]float32, n)
@@ -214,11 +230,11 @@ func TestBiasRelu32MatchesScalar(t *testing.T) {
 			biasRelu32(inPlace, inPlace, b)
 			for i := range want {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(inPlace[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("b=%v n=%d: [%d] of %v = %v (in place %v), want %v", b, n, i, src[i], got[i], inPlace[i], want[i])
+					t.Fatalf("%s: b=%v n=%d: [%d] of %v = %v (in place %v), want %v", mode, b, n, i, src[i], got[i], inPlace[i], want[i])
 				}
 			}
 			if got[n] != 42 {
-				t.Fatalf("b=%v n=%d: wrote past the end", b, n)
+				t.Fatalf("%s: b=%v n=%d: wrote past the end", mode, b, n)
 			}
 		}
 	}

@@ -68,3 +68,8 @@ func packConvRows32G(dst, x *float32, base int, offs *int32, taps *uint8, masks 
 //
 //go:noescape
 func scatterTile32(dst, src *float32, ldc, mh int, idx *int32, p int, lanes uint32, bias *float32, mode int)
+
+// biasReluAVX2 is implemented in sgemm_amd64.s (AVX2; n a multiple of 8).
+//
+//go:noescape
+func biasReluAVX2(dst, src *float32, n int, b float32)

@@ -773,3 +773,29 @@ scstore:
 scdone:
 	VZEROUPPER
 	RET
+
+// func biasReluAVX2(dst, src *float32, n int, b float32)
+//
+// biasReluAVX512 for CPUs with AVX2 only, n a multiple of 8 (biasRelu32 does the rest in Go): the same
+// three operations per value, eight at a time.
+TEXT ·biasReluAVX2(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS b+24(FP), Y1
+
+relu8:
+	CMPQ   CX, $8
+	JLT    relu8done
+	VADDPS (SI), Y1, Y0
+	VPSRAD $31, Y0, Y2
+	VPANDN Y0, Y2, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ   $32, SI
+	ADDQ   $32, DI
+	SUBQ   $8, CX
+	JMP    relu8
+
+relu8done:
+	VZEROUPPER
+	RET

@@ -46,3 +46,7 @@ func packConvRows32G(dst, x *float32, base int, offs *int32, taps *uint8, masks 
 func scatterTile32(dst, src *float32, ldc, mh int, idx *int32, p int, lanes uint32, bias *float32, mode int) {
 	panic("model: scatterTile32 needs amd64 with AVX-512")
 }
+
+func biasReluAVX2(dst, src *float32, n int, b float32) {
+	panic("model: biasReluAVX2 needs amd64")
+}
