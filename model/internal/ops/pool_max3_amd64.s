@@ -505,3 +505,162 @@ pnext:
 pdone:
 	VZEROUPPER
 	RET
+
+// The AVX2 forms of maxPoolH3V and maxPoolV3V, for CPUs without AVX-512: 8 lanes, the tables'
+// per-vector byte masks expanded to lane masks through lanes8<> (mask8Lanes in Go), invalid lanes
+// filled with -inf by VBLENDVPS after a VMASKMOVPS load (which does not read them).
+
+// func maxPoolH3VAVX2(x *float32, d0, n int, hv *float32, hm *uint8, hp int, lanes *[256][8]int32)
+//
+// maxPoolH3V, 8 at a time: over the taps t valid in lane i (bit i%8 of hm[3*v+t], v = (i/8) % hp),
+// hv[i] = the maximum of x[i+d0+t], NaN if one of them is NaN. hv is written in whole vectors.
+TEXT ·maxPoolH3VAVX2(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), DI
+	MOVQ d0+8(FP), AX
+	LEAQ (DI)(AX*4), DI
+	MOVQ n+16(FP), CX
+	MOVQ hv+24(FP), SI
+	MOVQ hm+32(FP), R8
+	MOVQ hp+40(FP), R9
+	LEAQ (R9)(R9*2), R9
+	ADDQ R8, R9 // table end: base + 3*hp bytes
+	MOVQ R8, R10
+	MOVQ lanes+48(FP), R11
+
+	MOVL         $0xff800000, AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15 // -inf
+	MOVL         $0x7fc00000, AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14 // NaN
+
+h2loop:
+	TESTQ CX, CX
+	JLE   h2done
+	// The tail: lanes at or past n are invalid for every tap.
+	MOVQ  $0xff, BX
+	CMPQ  CX, $8
+	JGE   h2full
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX
+
+h2full:
+	MOVBQZX (R10), AX
+	ANDQ    BX, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y3
+	MOVBQZX 1(R10), AX
+	ANDQ    BX, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y4
+	MOVBQZX 2(R10), AX
+	ANDQ    BX, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y5
+
+	VMASKMOVPS (DI), Y3, Y0
+	VBLENDVPS  Y3, Y0, Y15, Y0 // valid ? x : -inf
+	VMASKMOVPS 4(DI), Y4, Y1
+	VBLENDVPS  Y4, Y1, Y15, Y1
+	VMASKMOVPS 8(DI), Y5, Y2
+	VBLENDVPS  Y5, Y2, Y15, Y2
+	VCMPPS     $3, Y1, Y0, Y6 // a NaN in tap 0 or 1
+	VCMPPS     $3, Y2, Y2, Y7 // in tap 2
+	VORPS      Y7, Y6, Y6
+	VMAXPS     Y0, Y1, Y0     // Y1 > Y0 ? Y1 : Y0
+	VMAXPS     Y0, Y2, Y0
+	VBLENDVPS  Y6, Y14, Y0, Y0
+	VMOVUPS    Y0, (SI)
+
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	ADDQ $3, R10
+	CMPQ R10, R9
+	JLT  h2loop
+	MOVQ R8, R10
+	JMP  h2loop
+
+h2done:
+	VZEROUPPER
+	RET
+
+// func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint8, tp int, lanes *[256][8]int32)
+//
+// maxPoolV3V, 8 at a time: over the row taps r valid in lane i (bit i%8 of vt[4*v+r], v = (i/8) % tp),
+// y[i] = the maximum of hv[i+ov0+r*w], NaN if one is NaN. Only lanes below n are stored.
+TEXT ·maxPoolV3VAVX2(SB), NOSPLIT, $0-64
+	MOVQ hv+0(FP), SI
+	MOVQ ov0+8(FP), AX
+	LEAQ (SI)(AX*4), SI
+	MOVQ w+16(FP), DX
+	SHLQ $2, DX // row stride in bytes
+	MOVQ n+24(FP), CX
+	MOVQ y+32(FP), DI
+	MOVQ vt+40(FP), R8
+	MOVQ tp+48(FP), R9
+	SHLQ $2, R9
+	ADDQ R8, R9 // table end: base + 4*tp bytes
+	MOVQ R8, R10
+	MOVQ lanes+56(FP), R11
+
+	MOVL         $0xff800000, AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL         $0x7fc00000, AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14
+
+v2loop:
+	TESTQ CX, CX
+	JLE   v2done
+	MOVQ  $0xff, BX
+	CMPQ  CX, $8
+	JGE   v2full
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX
+
+v2full:
+	MOVBQZX (R10), AX
+	ANDQ    BX, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y3
+	MOVBQZX 1(R10), AX
+	ANDQ    BX, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y4
+	MOVBQZX 2(R10), AX
+	ANDQ    BX, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y5
+	SHLQ    $5, BX
+	VMOVDQU (R11)(BX*1), Y8 // the lanes to store
+
+	VMASKMOVPS (SI), Y3, Y0
+	VBLENDVPS  Y3, Y0, Y15, Y0
+	VMASKMOVPS (SI)(DX*1), Y4, Y1
+	VBLENDVPS  Y4, Y1, Y15, Y1
+	VMASKMOVPS (SI)(DX*2), Y5, Y2
+	VBLENDVPS  Y5, Y2, Y15, Y2
+	VCMPPS     $3, Y1, Y0, Y6
+	VCMPPS     $3, Y2, Y2, Y7
+	VORPS      Y7, Y6, Y6
+	VMAXPS     Y0, Y1, Y0
+	VMAXPS     Y0, Y2, Y0
+	VBLENDVPS  Y6, Y14, Y0, Y0
+	VMASKMOVPS Y0, Y8, (DI)
+
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	ADDQ $4, R10
+	CMPQ R10, R9
+	JLT  v2loop
+	MOVQ R8, R10
+	JMP  v2loop
+
+v2done:
+	VZEROUPPER
+	RET

@@ -4,7 +4,10 @@ package ops
 
 import "unsafe"
 
-const hasMaxPool3Kernel = false
+const (
+	hasMaxPool3Kernel = false
+	hasMaxPool3AVX2   = false
+)
 
 func maxPoolH3(x *float32, d0, n int, hv *float32, hc *int32, hm *uint16, hp int) {
 	panic("model: maxPoolH3 needs amd64")
@@ -24,4 +27,12 @@ func maxPoolV3V(hv *float32, ov0, w, n int, y *float32, tbl *uint32, tp int) {
 
 func pickEvenRows(dst unsafe.Pointer, src *uint32, rows, ow, ss, narrow int) {
 	panic("model: pickEvenRows needs amd64")
+}
+
+func maxPoolH3VAVX2(x *float32, d0, n int, hv *float32, hm *uint8, hp int, lanes *[256][8]int32) {
+	panic("model: maxPoolH3VAVX2 needs amd64")
+}
+
+func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint8, tp int, lanes *[256][8]int32) {
+	panic("model: maxPoolV3VAVX2 needs amd64")
 }

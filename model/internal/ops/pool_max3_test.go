@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+
+	"golang.org/x/sys/cpu"
 )
 
 // TestMaxPool3FlatMatchesPlanes checks the vector 3x3 max pool against the plane-by-plane Go kernel,
@@ -15,21 +18,7 @@ func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
 	if !hasMaxPool3Kernel {
 		t.Skip("AVX-512 kernels off (CPU without AVX-512, or INCEPTIONLAB_SGEMM_KERNEL=avx2)")
 	}
-	type geo struct {
-		h, w, stride int
-		pad          [4]int
-	}
-	var geos []geo
-	for _, hw := range [][2]int{{1, 1}, {2, 2}, {4, 4}, {7, 7}, {8, 8}, {14, 14}, {16, 16}, {28, 28}, {3, 5}, {5, 17}, {33, 9}, {56, 56}} {
-		h, w := hw[0], hw[1]
-		geos = append(geos, geo{h, w, 1, [4]int{1, 1, 1, 1}})
-		pt, pb := samePad3s2(h)
-		pl, pr := samePad3s2(w)
-		geos = append(geos, geo{h, w, 2, [4]int{pt, pb, pl, pr}})
-		if h >= 3 && w >= 3 {
-			geos = append(geos, geo{h, w, 1, [4]int{}}, geo{h, w, 2, [4]int{}}, geo{h, w, 1, [4]int{0, 1, 2, 0}})
-		}
-	}
+	geos := maxPool3TestGeos()
 	rng := rand.New(rand.NewPCG(7, 8))
 	negZero := float32(math.Copysign(0, -1))
 	vals := []float32{0, negZero, 1, -1, -0.5, float32(math.Inf(-1)), 2}
@@ -107,6 +96,101 @@ func TestMaxPool3FlatNaN(t *testing.T) {
 	}
 }
 
+// maxPool3TestGeo is one pool geometry of the vector kernels' tests.
+type maxPool3TestGeo struct {
+	h, w, stride int
+	pad          [4]int
+}
+
+// maxPool3TestGeos are the network's pool geometries and odd ones: every SAME padding of stride 1 and
+// 2, unpadded, planes from 1x1 to wider than a vector.
+func maxPool3TestGeos() []maxPool3TestGeo {
+	type geo = maxPool3TestGeo
+	var geos []geo
+	for _, hw := range [][2]int{{1, 1}, {2, 2}, {4, 4}, {7, 7}, {8, 8}, {14, 14}, {16, 16}, {28, 28}, {3, 5}, {5, 17}, {33, 9}, {56, 56}} {
+		h, w := hw[0], hw[1]
+		geos = append(geos, geo{h, w, 1, [4]int{1, 1, 1, 1}})
+		pt, pb := samePad3s2(h)
+		pl, pr := samePad3s2(w)
+		geos = append(geos, geo{h, w, 2, [4]int{pt, pb, pl, pr}})
+		if h >= 3 && w >= 3 {
+			geos = append(geos, geo{h, w, 1, [4]int{}}, geo{h, w, 2, [4]int{}}, geo{h, w, 1, [4]int{0, 1, 2, 0}})
+		}
+	}
+	return geos
+}
+
+// TestMaxPool3FlatAVX2MatchesPlanes checks the AVX2 inference pool (what CPUs without AVX-512 run;
+// called directly here, whichever the process picked) against the plane-by-plane Go kernel and, where it
+// runs, bit for bit against the AVX-512 kernel, on the geometries and inputs of
+// TestMaxPool3FlatMatchesPlanes, and NaN at every tap.
+func TestMaxPool3FlatAVX2MatchesPlanes(t *testing.T) {
+	if runtime.GOARCH != "amd64" || !cpu.X86.HasAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(7, 9))
+	negZero := float32(math.Copysign(0, -1))
+	vals := []float32{0, negZero, 1, -1, -0.5, float32(math.Inf(-1)), 2}
+	for _, gg := range maxPool3TestGeos() {
+		for _, nc := range [][2]int{{1, 1}, {2, 3}, {3, 37}} {
+			g, err := newMaxPoolGeom(maxPoolOp{}, []int{nc[0], nc[1], gg.h, gg.w}, 3, gg.stride, gg.pad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.k != 3 || (g.oh-1)*g.stride >= g.h || (g.ow-1)*g.stride >= g.w {
+				continue
+			}
+			x := make([]float32, g.n*g.c*g.h*g.w)
+			for i := range x {
+				switch rng.IntN(3) {
+				case 0:
+					x[i] = vals[rng.IntN(len(vals))]
+				default:
+					x[i] = rng.Float32()*4 - 3
+				}
+			}
+			n := g.n * g.c * g.oh * g.ow
+			want, idx := make([]float32, n), make([]int32, n)
+			maxPoolPlanes(g, x, want, idx)
+			got := make([]float32, n+1)
+			got[n] = 42 // past the end: must stay
+			maxPool3FlatAVX2(g, x, got[:n])
+			var wide []float32 // the AVX-512 kernel's, where it runs: the same bits
+			if hasMaxPool3Kernel {
+				wide = make([]float32, n)
+				maxPool3Flat(g, x, wide, nil, nil)
+			}
+			for i := range want {
+				// The plane kernel's max gives +0 for a tie of -0 and +0; the vector kernels keep the
+				// first, as the argmax does. Values otherwise agree bit for bit.
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && got[i] != want[i] || wide != nil && math.Float32bits(got[i]) != math.Float32bits(wide[i]) {
+					t.Fatalf("%+v n%d c%d: output %d = %v, plane kernel %v", gg, nc[0], nc[1], i, got[i], want[i])
+				}
+			}
+			if got[n] != 42 {
+				t.Fatalf("%+v n%d c%d: wrote past the output", gg, nc[0], nc[1])
+			}
+		}
+	}
+	g, err := newMaxPoolGeom(maxPoolOp{}, []int{1, 1, 5, 5}, 3, 1, [4]int{1, 1, 1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float32, 25)
+	for i := range x {
+		x[i] = float32(i%7) - 3
+	}
+	x[12] = float32(math.NaN())
+	y := make([]float32, 25)
+	maxPool3FlatAVX2(g, x, y)
+	for i, v := range y {
+		r, c := i/5, i%5
+		if near := r >= 1 && r <= 3 && c >= 1 && c <= 3; near != math.IsNaN(float64(v)) {
+			t.Errorf("NaN at the centre: output (%d,%d) = %v; NaN expected: %t", r, c, v, near)
+		}
+	}
+}
+
 // BenchmarkMaxPool3 compares the vector 3x3 max pool (flat) with the plane-by-plane Go kernel (planes)
 // on pools of the paper's network at 224x16 and 64x64, argmaxes recorded.
 func BenchmarkMaxPool3(b *testing.B) {
@@ -133,6 +217,13 @@ func BenchmarkMaxPool3(b *testing.B) {
 				maxPoolPlanes(g, x, y, idx)
 			}
 		})
+		if cpu.X86.HasAVX2 && g.k == 3 {
+			b.Run(name+"/avx2-noidx", func(b *testing.B) { // inference without AVX-512
+				for i := 0; i < b.N; i++ {
+					maxPool3FlatAVX2(g, x, y)
+				}
+			})
+		}
 		if useMaxPool3(g) {
 			b.Run(name+"/flat", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
