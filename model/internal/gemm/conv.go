@@ -115,8 +115,7 @@ func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T
 // from the panel's runs along output rows; a panel spanning samples (small maps side by side), or a
 // stride-2 panel over more than two output rows, is two masked gathers per row (packConvRows32G).
 func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
-	type run struct{ q, at, oh, ow, l int } // panel column, sample offset in x, output row and column, length
-	var runs [sgemmMaxNR]run
+	var runs [sgemmMaxNR]convRun
 	if nr != 32 {
 		panic(fmt.Sprintf("model: gemm: the convolution packers fill 32-wide panels, got %d (hasPackedConv admits the AVX-512 kernel only)", nr))
 	}
@@ -132,7 +131,7 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 			s, pos := col/p, col%p
 			oh, ow := pos/g.OW, pos%g.OW
 			l := min(g.OW-ow, nw-q)
-			runs[nrun] = run{q, s * g.C * hw, oh, ow, l}
+			runs[nrun] = convRun{q, s * g.C * hw, oh, ow, l}
 			nrun++
 			q += l
 		}
@@ -142,39 +141,64 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 			packPanelS2(x, g, tabs, rs[0].at, [2][4]int{{rs[0].q, rs[0].oh, rs[0].ow, rs[0].l}, {rs[nrun-1].q, rs[nrun-1].oh, rs[nrun-1].ow, rs[nrun-1].l}}, nrun, p0, kc, dst)
 			continue
 		}
-		if st != 1 || !oneSample { // spanning samples, or stride 2 over more than two output rows: masked gathers
+		split := 1 // the first run in another sample than the first run's
+		for split < nrun && rs[split].at == rs[0].at {
+			split++
+		}
+		if st == 1 && !oneSample && rs[split].at == rs[nrun-1].at {
+			// Over two samples: four masked loads per row, each sample's lanes from its own base
+			// (lane i of a sample whose positions start at lane q, position pos, reads from
+			// base + i with base = sample + pos - q).
+			m0, m1 := runMasks(g, rs[:split]), runMasks(g, rs[split:])
+			u, v := rs[0], rs[split]
+			base0, base1 := u.at+u.oh*g.OW+u.ow-u.q, v.at+v.oh*g.OW+v.ow-v.q
+			packConvRows32Two(&dst[0], &x[0], base0, base1, &tabs.offs[p0], &tabs.taps[p0], &m0[0], &m1[0], kc)
+			continue
+		}
+		if st != 1 || !oneSample { // over three or more samples, or stride 2 over more than two output rows: masked gathers
 			idx, masks := gatherTables(g, nr, j0%p, nw)
 			packConvRows32G(&dst[0], &x[0], rs[0].at, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &idx[0])
 			continue
 		}
-		// The whole panel in one sample: two masked loads per row.
-		var rowM, colM [maxConvK]uint32
-		for _, u := range rs {
-			lanes := bitRange(u.q, u.q+u.l)
-			for kh := 0; kh < g.K; kh++ {
-				if ih := u.oh - g.PT + kh; ih >= 0 && ih < g.H {
-					rowM[kh] |= lanes
-				}
-			}
-			for kw := 0; kw < g.K; kw++ {
-				// Lanes whose input column u.ow + i + kw - PL lies in [0, W).
-				lo, hi := max(0, g.PL-kw-u.ow), min(u.l, g.W+g.PL-kw-u.ow)
-				if lo < hi {
-					colM[kw] |= bitRange(u.q+lo, u.q+hi)
-				}
-			}
-		}
-		var masks [maxConvK * maxConvK]uint32
-		for kh := 0; kh < g.K; kh++ {
-			for kw := 0; kw < g.K; kw++ {
-				masks[kh*g.K+kw] = rowM[kh] & colM[kw]
-			}
-		}
-		// Lane 0 is position j0 - (sample start) = row*OW + ow of the sample: with OW == W its input
-		// index for tap (c, kh, kw) is that position plus offs[tap].
+		// The whole panel in one sample: two masked loads per row. Lane 0 is position j0 - (sample
+		// start) = row*OW + ow of the sample: with OW == W its input index for tap (c, kh, kw) is that
+		// position plus offs[tap].
+		masks := runMasks(g, rs)
 		base := rs[0].at + rs[0].oh*g.OW + rs[0].ow
 		packConvRows32(&dst[0], &x[0], base, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc)
 	}
+}
+
+// convRun is the part of a B panel that lies in one output row of one sample: panel column q, the
+// sample's offset in x, output row and column, length.
+type convRun struct{ q, at, oh, ow, l int }
+
+// runMasks returns, per kernel tap, the lanes of the runs rs (stride 1, OW == W) whose input lies
+// inside the plane.
+func runMasks(g *ConvB, rs []convRun) [maxConvK * maxConvK]uint32 {
+	var rowM, colM [maxConvK]uint32
+	for _, u := range rs {
+		lanes := bitRange(u.q, u.q+u.l)
+		for kh := 0; kh < g.K; kh++ {
+			if ih := u.oh - g.PT + kh; ih >= 0 && ih < g.H {
+				rowM[kh] |= lanes
+			}
+		}
+		for kw := 0; kw < g.K; kw++ {
+			// Lanes whose input column u.ow + i + kw - PL lies in [0, W).
+			lo, hi := max(0, g.PL-kw-u.ow), min(u.l, g.W+g.PL-kw-u.ow)
+			if lo < hi {
+				colM[kw] |= bitRange(u.q+lo, u.q+hi)
+			}
+		}
+	}
+	var masks [maxConvK * maxConvK]uint32
+	for kh := 0; kh < g.K; kh++ {
+		for kw := 0; kw < g.K; kw++ {
+			masks[kh*g.K+kw] = rowM[kh] & colM[kw]
+		}
+	}
+	return masks
 }
 
 // maxConvK is the widest kernel packConvRows32's masks are kept for (GoogLeNet's widest is 7x7).

@@ -73,3 +73,9 @@ func scatterTile32(dst, src *float32, ldc, mh int, idx *int32, p int, lanes uint
 //
 //go:noescape
 func biasReluAVX2(dst, src *float32, n int, b float32)
+
+// packConvRows32Two is implemented in sgemm_amd64.s (AVX-512F): packConvRows32 for a panel over two
+// samples, four masked loads per row.
+//
+//go:noescape
+func packConvRows32Two(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks0, masks1 *uint32, kc int)

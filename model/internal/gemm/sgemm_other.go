@@ -50,3 +50,7 @@ func scatterTile32(dst, src *float32, ldc, mh int, idx *int32, p int, lanes uint
 func biasReluAVX2(dst, src *float32, n int, b float32) {
 	panic("model: biasReluAVX2 needs amd64")
 }
+
+func packConvRows32Two(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks0, masks1 *uint32, kc int) {
+	panic("model: packConvRows32Two needs amd64 with AVX-512")
+}
