@@ -47,3 +47,12 @@ func maxPoolH3VAVX2(x *float32, d0, n int, hv *float32, hm *uint8, hp int, lanes
 
 //go:noescape
 func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint8, tp int, lanes *[256][8]int32)
+
+// maxPoolH3AVX2 and maxPoolV3AVX2 are the AVX2 forms of maxPoolH3 and maxPoolV3, window positions
+// kept (see pool_max3_amd64.s and maxPool3FlatAVX2).
+//
+//go:noescape
+func maxPoolH3AVX2(x *float32, d0, n int, hv *float32, hc *int32, hm *uint8, hp int, lanes *[256][8]int32)
+
+//go:noescape
+func maxPoolV3AVX2(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, vt *uint32, tp int, lanes *[256][8]int32)

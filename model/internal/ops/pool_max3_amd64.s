@@ -664,3 +664,244 @@ v2full:
 v2done:
 	VZEROUPPER
 	RET
+
+// The AVX2 forms of maxPoolH3 and maxPoolV3 (window positions kept: training on CPUs without AVX-512),
+// with the same rules as the AVX-512 kernels; lane masks are vectors (all ones or zero per lane).
+
+// func maxPoolH3AVX2(x *float32, d0, n int, hv *float32, hc *int32, hm *uint8, hp int, lanes *[256][8]int32)
+//
+// maxPoolH3, 8 at a time (tables as maxPoolH3VAVX2's): hv[i] = the first maximum of the valid
+// x[i+d0+t], hc[i] = its t. Both written in whole vectors.
+TEXT ·maxPoolH3AVX2(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), DI
+	MOVQ d0+8(FP), AX
+	LEAQ (DI)(AX*4), DI
+	MOVQ n+16(FP), CX
+	MOVQ hv+24(FP), SI
+	MOVQ hc+32(FP), DX
+	MOVQ hm+40(FP), R8
+	MOVQ hp+48(FP), R9
+	LEAQ (R9)(R9*2), R9
+	ADDQ R8, R9
+	MOVQ R8, R10
+	MOVQ lanes+56(FP), R11
+
+	MOVL         $0xff800000, AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15 // -inf
+	MOVL         $0x7fc00000, AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14 // NaN
+	MOVL         $1, AX
+	MOVQ         AX, X13
+	VPBROADCASTD X13, Y13 // 1
+	MOVL         $2, AX
+	MOVQ         AX, X12
+	VPBROADCASTD X12, Y12 // 2
+
+hp2loop:
+	TESTQ CX, CX
+	JLE   hp2done
+	MOVQ  $0xff, BX
+	CMPQ  CX, $8
+	JGE   hp2full
+	MOVQ  $1, BX
+	SHLQ  CX, BX
+	DECQ  BX
+
+hp2full:
+	MOVBQZX (R10), AX
+	ANDQ    BX, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y3 // tap 0 lanes
+	MOVBQZX 1(R10), AX
+	ANDQ    BX, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y4 // tap 1
+	MOVBQZX 2(R10), AX
+	ANDQ    BX, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y5 // tap 2
+
+	// tap 0
+	VMASKMOVPS (DI), Y3, Y0
+	VBLENDVPS  Y3, Y0, Y15, Y0
+	VPXOR      Y8, Y8, Y8     // positions
+	VMOVDQA    Y3, Y9         // lanes with a valid value so far
+	VCMPPS     $3, Y0, Y0, Y10 // NaN lanes (invalid ones hold -inf)
+
+	// tap 1
+	VMASKMOVPS 4(DI), Y4, Y1
+	VBLENDVPS  Y4, Y1, Y15, Y1
+	VCMPPS     $0x1e, Y0, Y1, Y6 // Y1 > Y0
+	VPANDN     Y4, Y9, Y7        // valid here and not before
+	VPOR       Y7, Y6, Y6
+	VPAND      Y4, Y6, Y6        // taken
+	VBLENDVPS  Y6, Y1, Y0, Y0
+	VBLENDVPS  Y6, Y13, Y8, Y8
+	VPOR       Y4, Y9, Y9
+	VCMPPS     $3, Y1, Y1, Y7
+	VPOR       Y7, Y10, Y10
+
+	// tap 2
+	VMASKMOVPS 8(DI), Y5, Y2
+	VBLENDVPS  Y5, Y2, Y15, Y2
+	VCMPPS     $0x1e, Y0, Y2, Y6
+	VPANDN     Y5, Y9, Y7
+	VPOR       Y7, Y6, Y6
+	VPAND      Y5, Y6, Y6
+	VBLENDVPS  Y6, Y2, Y0, Y0
+	VBLENDVPS  Y6, Y12, Y8, Y8
+	VCMPPS     $3, Y2, Y2, Y7
+	VPOR       Y7, Y10, Y10
+
+	VBLENDVPS Y10, Y14, Y0, Y0
+	VMOVUPS   Y0, (SI)
+	VMOVDQU   Y8, (DX)
+
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	ADDQ $3, R10
+	CMPQ R10, R9
+	JLT  hp2loop
+	MOVQ R8, R10
+	JMP  hp2loop
+
+hp2done:
+	VZEROUPPER
+	RET
+
+// func maxPoolV3AVX2(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, vt *uint32, tp int, lanes *[256][8]int32)
+//
+// maxPoolV3, 8 at a time: with table entry e = vt[10*((i/8) % tp):] (e[0:8] the lanes' positions in
+// their plane, then the byte masks of row taps 0, 1, 2), y[i] = the first maximum of the valid
+// hv[i+ov0+r*w] and idx[i] = pos + ov0 + r*w - pl + hc[i+ov0+r*w]. Only lanes below n are stored.
+TEXT ·maxPoolV3AVX2(SB), NOSPLIT, $0-88
+	MOVQ hv+0(FP), SI
+	MOVQ hc+8(FP), DX
+	MOVQ ov0+16(FP), AX
+	LEAQ (SI)(AX*4), SI
+	LEAQ (DX)(AX*4), DX
+	MOVQ w+24(FP), BX
+	SHLQ $2, BX // row stride in bytes
+
+	MOVQ ov0+16(FP), AX
+	SUBQ pl+32(FP), AX
+	MOVQ AX, X11
+	VPBROADCASTD X11, Y11 // idx offset of row tap 0
+	ADDQ w+24(FP), AX
+	MOVQ AX, X12
+	VPBROADCASTD X12, Y12
+	ADDQ w+24(FP), AX
+	MOVQ AX, X13
+	VPBROADCASTD X13, Y13
+
+	MOVQ n+40(FP), CX
+	MOVQ y+48(FP), DI
+	MOVQ idx+56(FP), R12
+	MOVQ vt+64(FP), R8
+	MOVQ tp+72(FP), R9
+	LEAQ (R9)(R9*4), R9
+	SHLQ $3, R9
+	ADDQ R8, R9 // table end: base + 40*tp bytes
+	MOVQ R8, R10
+	MOVQ lanes+80(FP), R11
+
+	MOVL         $0xff800000, AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL         $0x7fc00000, AX
+	MOVQ         AX, X14
+	VPBROADCASTD X14, Y14
+
+vp2loop:
+	TESTQ CX, CX
+	JLE   vp2done
+	MOVQ  $0xff, R13
+	CMPQ  CX, $8
+	JGE   vp2full
+	MOVQ  $1, R13
+	SHLQ  CX, R13
+	DECQ  R13
+
+vp2full:
+	MOVBQZX 32(R10), AX
+	ANDQ    R13, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y3
+	MOVBQZX 33(R10), AX
+	ANDQ    R13, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y4
+	MOVBQZX 34(R10), AX
+	ANDQ    R13, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y5
+	VMOVDQU (R10), Y2 // positions
+
+	// row tap 0
+	VMASKMOVPS (SI), Y3, Y0
+	VBLENDVPS  Y3, Y0, Y15, Y0
+	VPMASKMOVD (DX), Y3, Y8
+	VPADDD     Y2, Y8, Y8
+	VPADDD     Y11, Y8, Y8 // idx of tap 0
+	VMOVDQA    Y3, Y9
+	VCMPPS     $3, Y0, Y0, Y10
+
+	// row tap 1
+	VMASKMOVPS (SI)(BX*1), Y4, Y1
+	VBLENDVPS  Y4, Y1, Y15, Y1
+	VPMASKMOVD (DX)(BX*1), Y4, Y7
+	VPADDD     Y2, Y7, Y7
+	VPADDD     Y12, Y7, Y7
+	VCMPPS     $0x1e, Y0, Y1, Y6
+	VPANDN     Y4, Y9, Y5
+	VPOR       Y5, Y6, Y6
+	VPAND      Y4, Y6, Y6
+	VBLENDVPS  Y6, Y1, Y0, Y0
+	VBLENDVPS  Y6, Y7, Y8, Y8
+	VPOR       Y4, Y9, Y9
+	VCMPPS     $3, Y1, Y1, Y7
+	VPOR       Y7, Y10, Y10
+
+	// row tap 2 (its mask again: Y5 was reused above)
+	MOVBQZX 34(R10), AX
+	ANDQ    R13, AX
+	SHLQ    $5, AX
+	VMOVDQU (R11)(AX*1), Y5
+	VMASKMOVPS (SI)(BX*2), Y5, Y1
+	VBLENDVPS  Y5, Y1, Y15, Y1
+	VPMASKMOVD (DX)(BX*2), Y5, Y7
+	VPADDD     Y2, Y7, Y7
+	VPADDD     Y13, Y7, Y7
+	VCMPPS     $0x1e, Y0, Y1, Y6
+	VPANDN     Y5, Y9, Y4
+	VPOR       Y4, Y6, Y6
+	VPAND      Y5, Y6, Y6
+	VBLENDVPS  Y6, Y1, Y0, Y0
+	VBLENDVPS  Y6, Y7, Y8, Y8
+	VCMPPS     $3, Y1, Y1, Y7
+	VPOR       Y7, Y10, Y10
+
+	VBLENDVPS Y10, Y14, Y0, Y0
+	SHLQ      $5, R13
+	VMOVDQU   (R11)(R13*1), Y1 // the lanes to store
+	VMASKMOVPS Y0, Y1, (DI)
+	VPMASKMOVD Y8, Y1, (R12)
+
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	ADDQ $32, R12
+	SUBQ $8, CX
+	ADDQ $40, R10
+	CMPQ R10, R9
+	JLT  vp2loop
+	MOVQ R8, R10
+	JMP  vp2loop
+
+vp2done:
+	VZEROUPPER
+	RET

@@ -36,3 +36,11 @@ func maxPoolH3VAVX2(x *float32, d0, n int, hv *float32, hm *uint8, hp int, lanes
 func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint8, tp int, lanes *[256][8]int32) {
 	panic("model: maxPoolV3VAVX2 needs amd64")
 }
+
+func maxPoolH3AVX2(x *float32, d0, n int, hv *float32, hc *int32, hm *uint8, hp int, lanes *[256][8]int32) {
+	panic("model: maxPoolH3AVX2 needs amd64")
+}
+
+func maxPoolV3AVX2(hv *float32, hc *int32, ov0, w, pl, n int, y *float32, idx *int32, vt *uint32, tp int, lanes *[256][8]int32) {
+	panic("model: maxPoolV3AVX2 needs amd64")
+}

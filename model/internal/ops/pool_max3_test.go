@@ -120,10 +120,10 @@ func maxPool3TestGeos() []maxPool3TestGeo {
 	return geos
 }
 
-// TestMaxPool3FlatAVX2MatchesPlanes checks the AVX2 inference pool (what CPUs without AVX-512 run;
-// called directly here, whichever the process picked) against the plane-by-plane Go kernel and, where it
-// runs, bit for bit against the AVX-512 kernel, on the geometries and inputs of
-// TestMaxPool3FlatMatchesPlanes, and NaN at every tap.
+// TestMaxPool3FlatAVX2MatchesPlanes checks the AVX2 pool (what CPUs without AVX-512 run; called
+// directly here, whichever the process picked) against the plane-by-plane Go kernel, values (bit for
+// bit against the AVX-512 kernel where it runs) and window positions (as int32 and uint16, exactly),
+// on the geometries and inputs of TestMaxPool3FlatMatchesPlanes, and NaN at every tap.
 func TestMaxPool3FlatAVX2MatchesPlanes(t *testing.T) {
 	if runtime.GOARCH != "amd64" || !cpu.X86.HasAVX2 {
 		t.Skip("no AVX2 on this CPU")
@@ -154,7 +154,7 @@ func TestMaxPool3FlatAVX2MatchesPlanes(t *testing.T) {
 			maxPoolPlanes(g, x, want, idx)
 			got := make([]float32, n+1)
 			got[n] = 42 // past the end: must stay
-			maxPool3FlatAVX2(g, x, got[:n])
+			maxPool3FlatAVX2(g, x, got[:n], nil, nil)
 			var wide []float32 // the AVX-512 kernel's, where it runs: the same bits
 			if hasMaxPool3Kernel {
 				wide = make([]float32, n)
@@ -170,6 +170,22 @@ func TestMaxPool3FlatAVX2MatchesPlanes(t *testing.T) {
 			if got[n] != 42 {
 				t.Fatalf("%+v n%d c%d: wrote past the output", gg, nc[0], nc[1])
 			}
+			// With window positions (training), as int32 and as uint16: the plane kernel's exactly.
+			withIdx, gotIdx := make([]float32, n), make([]int32, n+1)
+			gotIdx[n] = 42
+			maxPool3FlatAVX2(g, x, withIdx, gotIdx[:n], nil)
+			withShort, short := make([]float32, n), make([]uint16, n+1)
+			short[n] = 42
+			maxPool3FlatAVX2(g, x, withShort, nil, short[:n])
+			for i := range want {
+				if math.Float32bits(withIdx[i]) != math.Float32bits(got[i]) || gotIdx[i] != idx[i] ||
+					math.Float32bits(withShort[i]) != math.Float32bits(got[i]) || int32(short[i]) != idx[i] {
+					t.Fatalf("%+v n%d c%d: output %d = %v at %d (uint16 %v at %d), plane kernel %v at %d", gg, nc[0], nc[1], i, withIdx[i], gotIdx[i], withShort[i], short[i], want[i], idx[i])
+				}
+			}
+			if gotIdx[n] != 42 || short[n] != 42 {
+				t.Fatalf("%+v n%d c%d: positions written past the output", gg, nc[0], nc[1])
+			}
 		}
 	}
 	g, err := newMaxPoolGeom(maxPoolOp{}, []int{1, 1, 5, 5}, 3, 1, [4]int{1, 1, 1, 1})
@@ -181,12 +197,18 @@ func TestMaxPool3FlatAVX2MatchesPlanes(t *testing.T) {
 		x[i] = float32(i%7) - 3
 	}
 	x[12] = float32(math.NaN())
-	y := make([]float32, 25)
-	maxPool3FlatAVX2(g, x, y)
-	for i, v := range y {
-		r, c := i/5, i%5
-		if near := r >= 1 && r <= 3 && c >= 1 && c <= 3; near != math.IsNaN(float64(v)) {
-			t.Errorf("NaN at the centre: output (%d,%d) = %v; NaN expected: %t", r, c, v, near)
+	for _, withIdx := range []bool{false, true} {
+		y := make([]float32, 25)
+		var idx []int32
+		if withIdx {
+			idx = make([]int32, 25)
+		}
+		maxPool3FlatAVX2(g, x, y, idx, nil)
+		for i, v := range y {
+			r, c := i/5, i%5
+			if near := r >= 1 && r <= 3 && c >= 1 && c <= 3; near != math.IsNaN(float64(v)) {
+				t.Errorf("positions %t: NaN at the centre: output (%d,%d) = %v; NaN expected: %t", withIdx, r, c, v, near)
+			}
 		}
 	}
 }
@@ -220,7 +242,7 @@ func BenchmarkMaxPool3(b *testing.B) {
 		if cpu.X86.HasAVX2 && g.k == 3 {
 			b.Run(name+"/avx2-noidx", func(b *testing.B) { // inference without AVX-512
 				for i := 0; i < b.N; i++ {
-					maxPool3FlatAVX2(g, x, y)
+					maxPool3FlatAVX2(g, x, y, nil, nil)
 				}
 			})
 		}
