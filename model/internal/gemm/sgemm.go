@@ -111,9 +111,9 @@ func packB(tB bool, b []float32, ldb, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 			_, _ = b[(p0+kc-1)*ldb+j0+31], dst[kc*32-1]
 			packRows32(&dst[0], &b[p0*ldb+j0], ldb, kc)
 		case nw == 16 && nr == 16:
-			for p := 0; p < kc; p++ {
-				*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(p0+p)*ldb+j0:])
-			}
+			// Only the AVX2 kernel has 16-wide panels. Bounds checked once for all kc rows.
+			_, _ = b[(p0+kc-1)*ldb+j0+15], dst[kc*16-1]
+			packRows16(&dst[0], &b[p0*ldb+j0], ldb, kc)
 		default:
 			for p := 0; p < kc; p++ {
 				d := dst[p*nr : (p+1)*nr]

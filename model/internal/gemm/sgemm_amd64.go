@@ -79,3 +79,8 @@ func biasReluAVX2(dst, src *float32, n int, b float32)
 //
 //go:noescape
 func packConvRows32Two(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks0, masks1 *uint32, kc int)
+
+// packRows16 is implemented in sgemm_amd64.s (AVX; packB's full 16-wide panels of the AVX2 kernel).
+//
+//go:noescape
+func packRows16(dst, src *float32, ld, kc int)

@@ -847,3 +847,32 @@ tworow:
 twodone:
 	VZEROUPPER
 	RET
+
+// func packRows16(dst, src *float32, ld, kc int)
+//
+// dst[p*16 : p*16+16] = src[p*ld : p*ld+16] for p < kc: packB's full 16-wide panel of the AVX2
+// kernel, two YMM moves per row (a 64-byte array copy in Go went through memmove, a call per row:
+// 10% of a 224x16 inference held to AVX2), prefetching four rows ahead as packRows32 does. Needs AVX.
+TEXT ·packRows16(SB), NOSPLIT, $0-32
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  ld+16(FP), BX
+	SHLQ  $2, BX
+	MOVQ  kc+24(FP), CX
+	TESTQ CX, CX
+	JLE   rows16done
+
+rows16:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y1
+	PREFETCHT0 (SI)(BX*4)
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	ADDQ       BX, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        rows16
+
+rows16done:
+	VZEROUPPER
+	RET

@@ -54,3 +54,7 @@ func biasReluAVX2(dst, src *float32, n int, b float32) {
 func packConvRows32Two(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks0, masks1 *uint32, kc int) {
 	panic("model: packConvRows32Two needs amd64 with AVX-512")
 }
+
+func packRows16(dst, src *float32, ld, kc int) {
+	panic("model: packRows16 needs amd64")
+}
