@@ -69,17 +69,18 @@ func GemmPackedConvToSamples[T Float](pa *PackedA[T], workers int, cb ConvB, x [
 }
 
 // hasPackedConv reports whether the implicit GEMM is the faster way to multiply pa by the column
-// matrix cb: pa has the packed form (float32, pure-Go GEMM), the kernel is the 32-wide AVX-512 one,
-// kernels are at most 8x8, and either cb is a stride-1 convolution with output rows as wide as its
-// input rows (SAME padding: every 3x3, 5x5 and 1x1 convolution of the network) or a stride-2
-// convolution (the first layer). Elsewhere (the AVX2 kernel) im2col followed by the assembly panel copy
-// is used: a Go packer measured slower than that. A stride-2 panel within two output rows of one
+// matrix cb: pa has the packed form (float32, pure-Go GEMM with either micro-kernel), kernels are at
+// most 8x8, and either cb is a stride-1 convolution with output rows as wide as its input rows (SAME
+// padding: every 3x3, 5x5 and 1x1 convolution of the network) or a stride-2 convolution (the first
+// layer). For the AVX-512 kernel's 32-wide panels, a stride-2 panel within two output rows of one
 // sample (output rows of 32 or more: the first layer at 64x64 and up) is packed with aligned loads and
 // permutes; others (the first layer of a small input: 16x16 output rows at 32x32, several samples per
-// GEMM) with gathers, which BenchmarkForward/32x128 measured faster than im2col and a panel copy.
+// GEMM) with gathers, which BenchmarkForward/32x128 measured faster than im2col and a panel copy. The
+// AVX2 kernel's 16-wide panels have the one-sample and gather packers only (packConvRows16,
+// packConvRows16G): held to AVX2, a 224x16 inference profile went from 15.9 to 12.2 s of samples.
 func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
 	_, ok := any(pa.a).([]float32)
-	if !ok || pa.buf == nil || pa.m == 0 || pa.k == 0 || pa.uk.nr != 32 || cb.K > maxConvK ||
+	if !ok || pa.buf == nil || pa.m == 0 || pa.k == 0 || (pa.uk.nr != 32 && pa.uk.nr != 16) || cb.K > maxConvK ||
 		cb.samples()*cb.C*cb.H*cb.W > math.MaxInt32 {
 		return false
 	}
@@ -116,9 +117,10 @@ func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T
 // stride-2 panel over more than two output rows, is two masked gathers per row (packConvRows32G).
 func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
 	var runs [sgemmMaxNR]convRun
-	if nr != 32 {
-		panic(fmt.Sprintf("model: gemm: the convolution packers fill 32-wide panels, got %d (hasPackedConv admits the AVX-512 kernel only)", nr))
+	if nr != 32 && nr != 16 {
+		panic(fmt.Sprintf("model: gemm: the convolution packers fill 32- or 16-wide panels, got %d", nr))
 	}
+	wide := nr == 32 // the AVX-512 kernel's panels; 16: the AVX2 kernel's, which have only the one-sample and gather packers
 	hw, p, st := g.H*g.W, g.OH*g.OW, g.stride()
 	tabs := convTablesFor(g) // the per-row offsets and taps every packer reads
 	for jp := jp0; jp < jp1; jp++ {
@@ -137,7 +139,7 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		}
 		rs := runs[:nrun]
 		oneSample := rs[0].at == rs[nrun-1].at
-		if st == 2 && oneSample && nrun <= 2 {
+		if wide && st == 2 && oneSample && nrun <= 2 {
 			packPanelS2(x, g, tabs, rs[0].at, [2][4]int{{rs[0].q, rs[0].oh, rs[0].ow, rs[0].l}, {rs[nrun-1].q, rs[nrun-1].oh, rs[nrun-1].ow, rs[nrun-1].l}}, nrun, p0, kc, dst)
 			continue
 		}
@@ -145,7 +147,7 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		for split < nrun && rs[split].at == rs[0].at {
 			split++
 		}
-		if st == 1 && !oneSample && rs[split].at == rs[nrun-1].at {
+		if wide && st == 1 && !oneSample && rs[split].at == rs[nrun-1].at {
 			// Over two samples: four masked loads per row, each sample's lanes from its own base
 			// (lane i of a sample whose positions start at lane q, position pos, reads from
 			// base + i with base = sample + pos - q).
@@ -157,6 +159,10 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		}
 		if st != 1 || !oneSample { // over three or more samples, or stride 2 over more than two output rows: masked gathers
 			idx, masks := gatherTables(g, nr, j0%p, nw)
+			if !wide {
+				packConvRows16G(&dst[0], &x[0], rs[0].at, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &idx[0], &lanes8)
+				continue
+			}
 			packConvRows32G(&dst[0], &x[0], rs[0].at, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &idx[0])
 			continue
 		}
@@ -165,9 +171,26 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		// position plus offs[tap].
 		masks := runMasks(g, rs)
 		base := rs[0].at + rs[0].oh*g.OW + rs[0].ow
+		if !wide {
+			packConvRows16(&dst[0], &x[0], base, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &lanes8)
+			continue
+		}
 		packConvRows32(&dst[0], &x[0], base, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc)
 	}
 }
+
+// lanes8[m] has lane i all ones where bit i of m is set: a byte of a lane mask as the AVX2 packers'
+// VMASKMOVPS and VGATHERDPS want it.
+var lanes8 = func() (t [256][8]int32) {
+	for m := range t {
+		for i := 0; i < 8; i++ {
+			if m&(1<<i) != 0 {
+				t[m][i] = -1
+			}
+		}
+	}
+	return t
+}()
 
 // convRun is the part of a B panel that lies in one output row of one sample: panel column q, the
 // sample's offset in x, output row and column, length.

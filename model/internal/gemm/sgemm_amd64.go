@@ -84,3 +84,12 @@ func packConvRows32Two(dst, x *float32, base0, base1 int, offs *int32, taps *uin
 //
 //go:noescape
 func packRows16(dst, src *float32, ld, kc int)
+
+// packConvRows16 and packConvRows16G are implemented in sgemm_amd64.s (AVX2): packConvRows32 and
+// packConvRows32G for the AVX2 kernel's 16-wide panels, with byte masks expanded through lanes.
+//
+//go:noescape
+func packConvRows16(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, lanes *[256][8]int32)
+
+//go:noescape
+func packConvRows16G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32, lanes *[256][8]int32)

@@ -876,3 +876,96 @@ rows16:
 rows16done:
 	VZEROUPPER
 	RET
+
+// func packConvRows16(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, lanes *[256][8]int32)
+//
+// packConvRows32 for the AVX2 kernel's 16-wide panels: row r is x[base + offs[r] + i] for the lanes i
+// whose bit is set in masks[taps[r]] (bits 0-15), zero elsewhere; two VMASKMOVPS per row (masked-off
+// lanes are not read), their lane masks from the byte masks through lanes. Needs AVX2.
+TEXT ·packConvRows16(SB), NOSPLIT, $0-64
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ base+16(FP), AX
+	LEAQ (SI)(AX*4), SI
+	MOVQ offs+24(FP), R8
+	MOVQ taps+32(FP), R9
+	MOVQ masks+40(FP), R10
+	MOVQ kc+48(FP), CX
+	MOVQ lanes+56(FP), R11
+	TESTQ CX, CX
+	JLE  c16done
+
+c16row:
+	MOVLQSX    (R8), AX
+	MOVBQZX    (R9), DX
+	MOVL       (R10)(DX*4), DX
+	MOVQ       DX, BX
+	ANDQ       $0xff, BX
+	SHLQ       $5, BX
+	VMOVDQU    (R11)(BX*1), Y2
+	SHRQ       $8, DX
+	ANDQ       $0xff, DX
+	SHLQ       $5, DX
+	VMOVDQU    (R11)(DX*1), Y3
+	VMASKMOVPS (SI)(AX*4), Y2, Y0
+	VMASKMOVPS 32(SI)(AX*4), Y3, Y1
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	ADDQ       $4, R8
+	INCQ       R9
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        c16row
+
+c16done:
+	VZEROUPPER
+	RET
+
+// func packConvRows16G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32, lanes *[256][8]int32)
+//
+// packConvRows32G for 16-wide panels: lane i of row r is x[base + offs[r] + idx[i]] where bit i of
+// masks[taps[r]] is set, else 0, by two masked VGATHERDPS of 8. Needs AVX2.
+TEXT ·packConvRows16G(SB), NOSPLIT, $0-72
+	MOVQ    dst+0(FP), DI
+	MOVQ    x+8(FP), SI
+	MOVQ    base+16(FP), AX
+	LEAQ    (SI)(AX*4), R12
+	MOVQ    offs+24(FP), R8
+	MOVQ    taps+32(FP), R9
+	MOVQ    masks+40(FP), R10
+	MOVQ    kc+48(FP), CX
+	MOVQ    idx+56(FP), AX
+	VMOVDQU (AX), Y4
+	VMOVDQU 32(AX), Y5
+	MOVQ    lanes+64(FP), R11
+	TESTQ   CX, CX
+	JLE     g16done
+
+g16row:
+	MOVLQSX    (R8), AX
+	MOVBQZX    (R9), DX
+	MOVL       (R10)(DX*4), DX
+	LEAQ       (R12)(AX*4), SI
+	MOVQ       DX, BX
+	ANDQ       $0xff, BX
+	SHLQ       $5, BX
+	VMOVDQU    (R11)(BX*1), Y2
+	SHRQ       $8, DX
+	ANDQ       $0xff, DX
+	SHLQ       $5, DX
+	VMOVDQU    (R11)(DX*1), Y3
+	VPXOR      Y0, Y0, Y0
+	VPXOR      Y1, Y1, Y1
+	VGATHERDPS Y2, (SI)(Y4*4), Y0
+	VGATHERDPS Y3, (SI)(Y5*4), Y1
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	ADDQ       $4, R8
+	INCQ       R9
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        g16row
+
+g16done:
+	VZEROUPPER
+	RET

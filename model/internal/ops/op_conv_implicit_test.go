@@ -3,7 +3,12 @@ package ops
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"runtime"
 	"testing"
+
+	"golang.org/x/sys/cpu"
 
 	kern "inceptionlab/model/internal/gemm"
 )
@@ -80,11 +85,11 @@ func TestImplicitGemmMatchesIm2col(t *testing.T) {
 	}
 }
 
-// implicitExpected is where the implicit GEMM should be taken (kern.hasPackedConv): the pure-Go GEMM with
-// its AVX-512 kernel, kernels up to 8x8, and either stride 1 with output rows as wide as input rows or
-// stride 2.
+// implicitExpected is where the implicit GEMM should be taken (kern.hasPackedConv): the pure-Go GEMM
+// (its AVX-512 kernel's 32-wide panels or the AVX2 kernel's 16-wide ones), kernels up to 8x8, and
+// either stride 1 with output rows as wide as input rows or stride 2.
 func implicitExpected(g convGeom, ns int) bool {
-	if !kern.ThreadIndependent() || !kern.AVX512() || g.k > 8 {
+	if !kern.ThreadIndependent() || g.k > 8 {
 		return false
 	}
 	if g.stride == 2 {
@@ -181,5 +186,22 @@ func TestImplicitGemmChunkMatchesIm2colChunk(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestImplicitGemmAVX2Kernel reruns the implicit-GEMM comparisons in a child process held to the AVX2
+// kernel (INCEPTIONLAB_SGEMM_KERNEL=avx2, which a process reads once), so that the 16-wide packers
+// (packConvRows16 and its gather form) are checked bit for bit on AVX-512 machines too.
+func TestImplicitGemmAVX2Kernel(t *testing.T) {
+	if os.Getenv("INCEPTIONLAB_SGEMM_KERNEL") == "avx2" {
+		t.Skip("this process is already held to AVX2: the tests above ran the 16-wide packers")
+	}
+	if runtime.GOARCH != "amd64" || !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		t.Skip("no AVX2 kernel on this CPU")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestImplicitGemm(MatchesIm2col|ChunkMatchesIm2colChunk)$", "-test.count", "1")
+	cmd.Env = append(os.Environ(), "INCEPTIONLAB_SGEMM_KERNEL=avx2")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the implicit-GEMM tests held to AVX2: %v\n%s", err, out)
 	}
 }
