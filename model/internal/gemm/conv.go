@@ -160,7 +160,7 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		if st != 1 || !oneSample { // over three or more samples, or stride 2 over more than two output rows: masked gathers
 			idx, masks := gatherTables(g, nr, j0%p, nw)
 			if !wide {
-				packConvRows16G(&dst[0], &x[0], rs[0].at, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &idx[0], &lanes8)
+				packConvRows16G(&dst[0], &x[0], rs[0].at, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &idx[0], &LaneMasks8)
 				continue
 			}
 			packConvRows32G(&dst[0], &x[0], rs[0].at, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &idx[0])
@@ -172,16 +172,16 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		masks := runMasks(g, rs)
 		base := rs[0].at + rs[0].oh*g.OW + rs[0].ow
 		if !wide {
-			packConvRows16(&dst[0], &x[0], base, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &lanes8)
+			packConvRows16(&dst[0], &x[0], base, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc, &LaneMasks8)
 			continue
 		}
 		packConvRows32(&dst[0], &x[0], base, &tabs.offs[p0], &tabs.taps[p0], &masks[0], kc)
 	}
 }
 
-// lanes8[m] has lane i all ones where bit i of m is set: a byte of a lane mask as the AVX2 packers'
-// VMASKMOVPS and VGATHERDPS want it.
-var lanes8 = func() (t [256][8]int32) {
+// LaneMasks8[m] has lane i all ones where bit i of m is set: one byte of a lane mask as AVX2's
+// VMASKMOVPS, VBLENDVPS and VGATHERDPS want it (the AVX2 packers here, ops' AVX2 max pools).
+var LaneMasks8 = func() (t [256][8]int32) {
 	for m := range t {
 		for i := 0; i < 8; i++ {
 			if m&(1<<i) != 0 {

@@ -385,7 +385,7 @@ func im2colChunk[T opFloat](g convGeom, x []T, n0, ns int, col []T) {
 		for c := lo; c < hi; c++ {
 			for j := 0; j < ns; j++ {
 				padPlane(g, x[(n0+j)*g.inSize()+c*g.h*g.w:][:g.h*g.w], pad)
-				if c32, ok := any(col).([]float32); ok && hasMaskKernel {
+				if c32, ok := any(col).([]float32); ok && hasAVX512Kernels {
 					// The rows read only pad (tbl's entries lie in it) and write only
 					// [c*kk*ld + j*p, +p) of each of the channel's kk rows.
 					_ = c32[(c*kk+kk-1)*ld+j*p+p-1]
@@ -577,11 +577,11 @@ func col2im[T opFloat](g convGeom, col []T, dxn []T) {
 func addRun[T opFloat](d, s []T) {
 	if d32, ok := any(d).([]float32); ok && len(s) >= 8 {
 		s32 := any(s).([]float32)[:len(d32)]
-		if hasMaskKernel {
+		if hasAVX512Kernels {
 			addTo32(&d32[0], &s32[0], len(d32))
 			return
 		}
-		if hasMaskKernelAVX2 {
+		if hasAVX2Kernels {
 			n8 := len(d32) &^ 7
 			addTo32AVX2(&d32[0], &s32[0], n8)
 			d, s = d[n8:], s[n8:]

@@ -188,7 +188,7 @@ func maxPoolForward[T opFloat](g poolGeom, x, y []T, idx []int32, short []uint16
 		maxPool3Flat(g, xf, any(y).([]float32), idx, short)
 		return
 	}
-	if xf, ok := any(x).([]float32); ok && useMaxPool3AVX2(g) && (short == nil || g.shortArgmax()) {
+	if xf, ok := any(x).([]float32); ok && useMaxPool3AVX2(g) {
 		maxPool3FlatAVX2(g, xf, any(y).([]float32), idx, short)
 		return
 	}

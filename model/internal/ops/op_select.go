@@ -32,11 +32,11 @@ func maskRun[T opFloat](y, dy, dz []T) {
 	case []float32:
 		dyr, dzr := any(dy).([]float32), any(dz).([]float32)
 		dyr, dzr = dyr[:len(yy)], dzr[:len(yy)]
-		if hasMaskKernel && len(yy) > 0 {
+		if hasAVX512Kernels && len(yy) > 0 {
 			maskPositive32(&yy[0], &dyr[0], &dzr[0], len(yy))
 			return
 		}
-		if n8 := len(yy) &^ 7; hasMaskKernelAVX2 && n8 > 0 {
+		if n8 := len(yy) &^ 7; hasAVX2Kernels && n8 > 0 {
 			maskPositive32AVX2(&yy[0], &dyr[0], &dzr[0], n8)
 			yy, dyr, dzr = yy[n8:], dyr[n8:], dzr[n8:]
 		}

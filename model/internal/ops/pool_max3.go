@@ -30,17 +30,39 @@ type maxPool3Tables struct {
 
 var maxPool3Cache sync.Map // poolGeom with n and c zeroed -> *maxPool3Tables
 
-// useMaxPool3 reports whether the vector kernels handle geometry g (a 3x3 window whose output
-// positions, times the stride, lie in the plane).
-func useMaxPool3(g poolGeom) bool {
-	return hasMaxPool3Kernel && g.k == 3 && (g.oh-1)*g.stride < g.h && (g.ow-1)*g.stride < g.w
+// maxPool3Geometry reports whether the flat vector kernels (AVX-512 or AVX2) handle geometry g: a 3x3
+// window whose output positions, times the stride, lie in the plane.
+func maxPool3Geometry(g poolGeom) bool {
+	return g.k == 3 && (g.oh-1)*g.stride < g.h && (g.ow-1)*g.stride < g.w
 }
+
+// useMaxPool3 reports whether the AVX-512 kernels run for geometry g.
+func useMaxPool3(g poolGeom) bool { return hasAVX512Kernels && maxPool3Geometry(g) }
 
 func gcd(a, b int) int {
 	for b != 0 {
 		a, b = b, a%b
 	}
 	return a
+}
+
+// columnMasks returns the horizontal pass's table for vectors of lanes positions: per vector, over a
+// period of hp = lcm(W, lanes) / lanes vectors, the lanes whose window column 0, 1, 2 lies inside the
+// plane (the AVX-512 kernels' 16-lane masks, the AVX2 kernels' 8-lane ones).
+func columnMasks[M uint8 | uint16](g poolGeom, lanes int) (hm []M, hp int) {
+	hp = g.w / gcd(g.w, lanes)
+	hm = make([]M, 3*hp)
+	for v := 0; v < hp; v++ {
+		for l := 0; l < lanes; l++ {
+			c := (lanes*v + l) % g.w
+			for tap := 0; tap < 3; tap++ {
+				if cc := c + tap - g.pl; cc >= 0 && cc < g.w {
+					hm[3*v+tap] |= 1 << l
+				}
+			}
+		}
+	}
+	return hm, hp
 }
 
 // maxPool3TablesFor builds (once per geometry) the tables of g.
@@ -51,18 +73,8 @@ func maxPool3TablesFor(g poolGeom) *maxPool3Tables {
 		return v.(*maxPool3Tables)
 	}
 	hw := g.h * g.w
-	t := &maxPool3Tables{hp: g.w / gcd(g.w, 16), tp: hw / gcd(hw, 16), unit: 16 / gcd(hw, 16)}
-	t.hm = make([]uint16, 3*t.hp)
-	for v := 0; v < t.hp; v++ {
-		for l := 0; l < 16; l++ {
-			c := (16*v + l) % g.w
-			for tap := 0; tap < 3; tap++ {
-				if cc := c + tap - g.pl; cc >= 0 && cc < g.w {
-					t.hm[3*v+tap] |= 1 << l
-				}
-			}
-		}
-	}
+	t := &maxPool3Tables{tp: hw / gcd(hw, 16), unit: 16 / gcd(hw, 16)}
+	t.hm, t.hp = columnMasks[uint16](g, 16)
 	t.vt = make([]uint32, 18*t.tp)
 	for v := 0; v < t.tp; v++ {
 		e := t.vt[18*v : 18*(v+1)]
@@ -148,24 +160,32 @@ func maxPool3Flat(g poolGeom, x, y []float32, idx []int32, short []uint16) {
 				}
 				continue
 			}
-			for p := 0; p < np; p++ {
-				o := (p0 + p) * ohw
-				yo := y[o : o+ohw]
-				for i := 0; i < g.oh; i++ {
-					src := p*hw + i*g.stride*g.w
-					for j := 0; j < g.ow; j++ {
-						yo[i*g.ow+j] = vy[src+j*g.stride]
-						switch {
-						case short != nil:
-							short[o+i*g.ow+j] = uint16(vi[src+j*g.stride])
-						case idx != nil:
-							idx[o+i*g.ow+j] = vi[src+j*g.stride]
-						}
-					}
+			subsampleBlock(g, p0, np, vy, vi, y, idx, short)
+		}
+	})
+}
+
+// subsampleBlock keeps, for the np planes from p0 of a block whose stride-1 results (values vy,
+// window positions vi) start at plane p0, every stride-th row and column: the outputs of a pool whose
+// output is smaller than its input, into y and, when not nil, idx or short.
+func subsampleBlock(g poolGeom, p0, np int, vy []float32, vi []int32, y []float32, idx []int32, short []uint16) {
+	hw, ohw := g.h*g.w, g.oh*g.ow
+	for p := 0; p < np; p++ {
+		o := (p0 + p) * ohw
+		for i := 0; i < g.oh; i++ {
+			src := p*hw + i*g.stride*g.w
+			for j := 0; j < g.ow; j++ {
+				k := o + i*g.ow + j
+				y[k] = vy[src+j*g.stride]
+				switch {
+				case short != nil:
+					short[k] = uint16(vi[src+j*g.stride])
+				case idx != nil:
+					idx[k] = vi[src+j*g.stride]
 				}
 			}
 		}
-	})
+	}
 }
 
 // uint32s points at the bits of s[0] for pickEvenRows.

@@ -2,20 +2,7 @@
 
 package ops
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/cpu"
-
-	kern "inceptionlab/model/internal/gemm"
-)
-
-// hasMaxPool3Kernel reports whether the AVX-512 3x3 max-pool kernels run: the CPU has AVX-512 and
-// INCEPTIONLAB_SGEMM_KERNEL=avx2 does not hold the process to AVX2 (kern.AVX512).
-var hasMaxPool3Kernel = kern.AVX512()
-
-// hasMaxPool3AVX2 reports whether the AVX2 forms of the inference kernels run instead.
-var hasMaxPool3AVX2 = !hasMaxPool3Kernel && cpu.X86.HasAVX2
+import "unsafe"
 
 // maxPoolH3 and maxPoolV3 are implemented in pool_max3_amd64.s (see there and maxPool3Flat).
 //
@@ -46,7 +33,7 @@ func pickEvenRows(dst unsafe.Pointer, src *uint32, rows, ow, ss, narrow int)
 func maxPoolH3VAVX2(x *float32, d0, n int, hv *float32, hm *uint8, hp int, lanes *[256][8]int32)
 
 //go:noescape
-func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint8, tp int, lanes *[256][8]int32)
+func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint32, tp int, lanes *[256][8]int32)
 
 // maxPoolH3AVX2 and maxPoolV3AVX2 are the AVX2 forms of maxPoolH3 and maxPoolV3, window positions
 // kept (see pool_max3_amd64.s and maxPool3FlatAVX2).

@@ -506,8 +506,16 @@ pdone:
 	VZEROUPPER
 	RET
 
+// LANES8(src, tail, dst) loads into dst the lane mask of byte src ANDed with the tail lanes tail
+// (the lanes table kern.LaneMasks8 in R11; clobbers AX): the AVX2 kernels' per-tap validity masks.
+#define LANES8(src, tail, dst) \
+	MOVBQZX src, AX; \
+	ANDQ    tail, AX; \
+	SHLQ    $5, AX; \
+	VMOVDQU (R11)(AX*1), dst
+
 // The AVX2 forms of maxPoolH3V and maxPoolV3V, for CPUs without AVX-512: 8 lanes, the tables'
-// per-vector byte masks expanded to lane masks through lanes8<> (mask8Lanes in Go), invalid lanes
+// per-vector byte masks expanded to lane masks through the lanes table (kern.LaneMasks8), invalid lanes
 // filled with -inf by VBLENDVPS after a VMASKMOVPS load (which does not read them).
 
 // func maxPoolH3VAVX2(x *float32, d0, n int, hv *float32, hm *uint8, hp int, lanes *[256][8]int32)
@@ -546,18 +554,9 @@ h2loop:
 	DECQ  BX
 
 h2full:
-	MOVBQZX (R10), AX
-	ANDQ    BX, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y3
-	MOVBQZX 1(R10), AX
-	ANDQ    BX, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y4
-	MOVBQZX 2(R10), AX
-	ANDQ    BX, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y5
+	LANES8((R10), BX, Y3)
+	LANES8(1(R10), BX, Y4)
+	LANES8(2(R10), BX, Y5)
 
 	VMASKMOVPS (DI), Y3, Y0
 	VBLENDVPS  Y3, Y0, Y15, Y0 // valid ? x : -inf
@@ -586,9 +585,10 @@ h2done:
 	VZEROUPPER
 	RET
 
-// func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint8, tp int, lanes *[256][8]int32)
+// func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint32, tp int, lanes *[256][8]int32)
 //
-// maxPoolV3V, 8 at a time: over the row taps r valid in lane i (bit i%8 of vt[4*v+r], v = (i/8) % tp),
+// maxPoolV3V, 8 at a time: over the row taps r valid in lane i (bit i%8 of byte r of vt[10*v+8],
+// v = (i/8) % tp: maxPoolV3AVX2's table, whose lane positions this kernel does not read),
 // y[i] = the maximum of hv[i+ov0+r*w], NaN if one is NaN. Only lanes below n are stored.
 TEXT ·maxPoolV3VAVX2(SB), NOSPLIT, $0-64
 	MOVQ hv+0(FP), SI
@@ -600,8 +600,9 @@ TEXT ·maxPoolV3VAVX2(SB), NOSPLIT, $0-64
 	MOVQ y+32(FP), DI
 	MOVQ vt+40(FP), R8
 	MOVQ tp+48(FP), R9
-	SHLQ $2, R9
-	ADDQ R8, R9 // table end: base + 4*tp bytes
+	LEAQ (R9)(R9*4), R9
+	SHLQ $3, R9
+	ADDQ R8, R9 // table end: base + 40*tp bytes
 	MOVQ R8, R10
 	MOVQ lanes+56(FP), R11
 
@@ -623,18 +624,9 @@ v2loop:
 	DECQ  BX
 
 v2full:
-	MOVBQZX (R10), AX
-	ANDQ    BX, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y3
-	MOVBQZX 1(R10), AX
-	ANDQ    BX, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y4
-	MOVBQZX 2(R10), AX
-	ANDQ    BX, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y5
+	LANES8(32(R10), BX, Y3)
+	LANES8(33(R10), BX, Y4)
+	LANES8(34(R10), BX, Y5)
 	SHLQ    $5, BX
 	VMOVDQU (R11)(BX*1), Y8 // the lanes to store
 
@@ -655,7 +647,7 @@ v2full:
 	ADDQ $32, SI
 	ADDQ $32, DI
 	SUBQ $8, CX
-	ADDQ $4, R10
+	ADDQ $40, R10
 	CMPQ R10, R9
 	JLT  v2loop
 	MOVQ R8, R10
@@ -710,18 +702,9 @@ hp2loop:
 	DECQ  BX
 
 hp2full:
-	MOVBQZX (R10), AX
-	ANDQ    BX, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y3 // tap 0 lanes
-	MOVBQZX 1(R10), AX
-	ANDQ    BX, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y4 // tap 1
-	MOVBQZX 2(R10), AX
-	ANDQ    BX, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y5 // tap 2
+	LANES8((R10), BX, Y3)  // tap 0 lanes
+	LANES8(1(R10), BX, Y4) // tap 1
+	LANES8(2(R10), BX, Y5) // tap 2
 
 	// tap 0
 	VMASKMOVPS (DI), Y3, Y0
@@ -827,18 +810,9 @@ vp2loop:
 	DECQ  R13
 
 vp2full:
-	MOVBQZX 32(R10), AX
-	ANDQ    R13, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y3
-	MOVBQZX 33(R10), AX
-	ANDQ    R13, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y4
-	MOVBQZX 34(R10), AX
-	ANDQ    R13, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y5
+	LANES8(32(R10), R13, Y3)
+	LANES8(33(R10), R13, Y4)
+	LANES8(34(R10), R13, Y5)
 	VMOVDQU (R10), Y2 // positions
 
 	// row tap 0
@@ -867,10 +841,7 @@ vp2full:
 	VPOR       Y7, Y10, Y10
 
 	// row tap 2 (its mask again: Y5 was reused above)
-	MOVBQZX 34(R10), AX
-	ANDQ    R13, AX
-	SHLQ    $5, AX
-	VMOVDQU (R11)(AX*1), Y5
+	LANES8(34(R10), R13, Y5)
 	VMASKMOVPS (SI)(BX*2), Y5, Y1
 	VBLENDVPS  Y5, Y1, Y15, Y1
 	VPMASKMOVD (DX)(BX*2), Y5, Y7

@@ -4,11 +4,6 @@ package ops
 
 import "unsafe"
 
-const (
-	hasMaxPool3Kernel = false
-	hasMaxPool3AVX2   = false
-)
-
 func maxPoolH3(x *float32, d0, n int, hv *float32, hc *int32, hm *uint16, hp int) {
 	panic("model: maxPoolH3 needs amd64")
 }
@@ -33,7 +28,7 @@ func maxPoolH3VAVX2(x *float32, d0, n int, hv *float32, hm *uint8, hp int, lanes
 	panic("model: maxPoolH3VAVX2 needs amd64")
 }
 
-func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint8, tp int, lanes *[256][8]int32) {
+func maxPoolV3VAVX2(hv *float32, ov0, w, n int, y *float32, vt *uint32, tp int, lanes *[256][8]int32) {
 	panic("model: maxPoolV3VAVX2 needs amd64")
 }
 

@@ -15,13 +15,11 @@ import (
 // of stride 1 and 2, unpadded, planes from 1x1 to wider than a vector, plane counts that leave partial
 // blocks and partial vectors), on inputs full of ties, signed zeros, negative maxima and -Inf.
 func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
-	if !hasMaxPool3Kernel {
+	if !hasAVX512Kernels {
 		t.Skip("AVX-512 kernels off (CPU without AVX-512, or INCEPTIONLAB_SGEMM_KERNEL=avx2)")
 	}
 	geos := maxPool3TestGeos()
 	rng := rand.New(rand.NewPCG(7, 8))
-	negZero := float32(math.Copysign(0, -1))
-	vals := []float32{0, negZero, 1, -1, -0.5, float32(math.Inf(-1)), 2}
 	for _, gg := range geos {
 		for _, nc := range [][2]int{{1, 1}, {2, 3}, {3, 37}} {
 			g, err := newMaxPoolGeom(maxPoolOp{}, []int{nc[0], nc[1], gg.h, gg.w}, 3, gg.stride, gg.pad)
@@ -32,15 +30,7 @@ func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
 				continue
 			}
 			t.Run(fmt.Sprintf("n%d_c%d_%dx%d_s%d_p%v", nc[0], nc[1], gg.h, gg.w, gg.stride, gg.pad), func(t *testing.T) {
-				x := make([]float32, g.n*g.c*g.h*g.w)
-				for i := range x {
-					switch rng.IntN(3) {
-					case 0:
-						x[i] = vals[rng.IntN(len(vals))]
-					default:
-						x[i] = rng.Float32()*4 - 3
-					}
-				}
+				x := maxPool3TestInput(rng, g)
 				n := g.n * g.c * g.oh * g.ow
 				want, wantIdx := make([]float32, n), make([]int32, n)
 				maxPoolPlanes(g, x, want, wantIdx)
@@ -67,9 +57,32 @@ func TestMaxPool3FlatMatchesPlanes(t *testing.T) {
 // the window positions (the inference kernels find NaNs their own way), at every tap of the window: the
 // windows around the centre of a 5x5 plane see its NaN at each of their nine taps.
 func TestMaxPool3FlatNaN(t *testing.T) {
-	if !hasMaxPool3Kernel {
+	if !hasAVX512Kernels {
 		t.Skip("AVX-512 kernels off (CPU without AVX-512, or INCEPTIONLAB_SGEMM_KERNEL=avx2)")
 	}
+	checkMaxPool3NaN(t, func(g poolGeom, x, y []float32, idx []int32) { maxPool3Flat(g, x, y, idx, nil) })
+}
+
+// maxPool3TestInput returns an input for g full of ties, signed zeros, negative maxima and -Inf.
+func maxPool3TestInput(rng *rand.Rand, g poolGeom) []float32 {
+	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, -0.5, float32(math.Inf(-1)), 2}
+	x := make([]float32, g.n*g.c*g.h*g.w)
+	for i := range x {
+		switch rng.IntN(3) {
+		case 0:
+			x[i] = vals[rng.IntN(len(vals))]
+		default:
+			x[i] = rng.Float32()*4 - 3
+		}
+	}
+	return x
+}
+
+// checkMaxPool3NaN checks that pool (a flat kernel: y, and idx when not nil) makes every output whose
+// window holds a NaN NaN, with and without window positions, at every tap of the window: the windows
+// around the centre of a 5x5 plane see its NaN at each of their nine taps.
+func checkMaxPool3NaN(t *testing.T, pool func(g poolGeom, x, y []float32, idx []int32)) {
+	t.Helper()
 	g, err := newMaxPoolGeom(maxPoolOp{}, []int{1, 1, 5, 5}, 3, 1, [4]int{1, 1, 1, 1})
 	if err != nil {
 		t.Fatal(err)
@@ -85,11 +98,10 @@ func TestMaxPool3FlatNaN(t *testing.T) {
 		if withIdx {
 			idx = make([]int32, 25)
 		}
-		maxPool3Flat(g, x, y, idx, nil)
+		pool(g, x, y, idx)
 		for i, v := range y {
 			r, c := i/5, i%5
-			near := r >= 1 && r <= 3 && c >= 1 && c <= 3
-			if near != math.IsNaN(float64(v)) {
+			if near := r >= 1 && r <= 3 && c >= 1 && c <= 3; near != math.IsNaN(float64(v)) {
 				t.Errorf("positions %t: output (%d,%d) = %v; NaN expected: %t", withIdx, r, c, v, near)
 			}
 		}
@@ -129,26 +141,16 @@ func TestMaxPool3FlatAVX2MatchesPlanes(t *testing.T) {
 		t.Skip("no AVX2 on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(7, 9))
-	negZero := float32(math.Copysign(0, -1))
-	vals := []float32{0, negZero, 1, -1, -0.5, float32(math.Inf(-1)), 2}
 	for _, gg := range maxPool3TestGeos() {
 		for _, nc := range [][2]int{{1, 1}, {2, 3}, {3, 37}} {
 			g, err := newMaxPoolGeom(maxPoolOp{}, []int{nc[0], nc[1], gg.h, gg.w}, 3, gg.stride, gg.pad)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g.k != 3 || (g.oh-1)*g.stride >= g.h || (g.ow-1)*g.stride >= g.w {
+			if !maxPool3Geometry(g) {
 				continue
 			}
-			x := make([]float32, g.n*g.c*g.h*g.w)
-			for i := range x {
-				switch rng.IntN(3) {
-				case 0:
-					x[i] = vals[rng.IntN(len(vals))]
-				default:
-					x[i] = rng.Float32()*4 - 3
-				}
-			}
+			x := maxPool3TestInput(rng, g)
 			n := g.n * g.c * g.oh * g.ow
 			want, idx := make([]float32, n), make([]int32, n)
 			maxPoolPlanes(g, x, want, idx)
@@ -156,7 +158,7 @@ func TestMaxPool3FlatAVX2MatchesPlanes(t *testing.T) {
 			got[n] = 42 // past the end: must stay
 			maxPool3FlatAVX2(g, x, got[:n], nil, nil)
 			var wide []float32 // the AVX-512 kernel's, where it runs: the same bits
-			if hasMaxPool3Kernel {
+			if hasAVX512Kernels {
 				wide = make([]float32, n)
 				maxPool3Flat(g, x, wide, nil, nil)
 			}
@@ -188,29 +190,7 @@ func TestMaxPool3FlatAVX2MatchesPlanes(t *testing.T) {
 			}
 		}
 	}
-	g, err := newMaxPoolGeom(maxPoolOp{}, []int{1, 1, 5, 5}, 3, 1, [4]int{1, 1, 1, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := make([]float32, 25)
-	for i := range x {
-		x[i] = float32(i%7) - 3
-	}
-	x[12] = float32(math.NaN())
-	for _, withIdx := range []bool{false, true} {
-		y := make([]float32, 25)
-		var idx []int32
-		if withIdx {
-			idx = make([]int32, 25)
-		}
-		maxPool3FlatAVX2(g, x, y, idx, nil)
-		for i, v := range y {
-			r, c := i/5, i%5
-			if near := r >= 1 && r <= 3 && c >= 1 && c <= 3; near != math.IsNaN(float64(v)) {
-				t.Errorf("positions %t: NaN at the centre: output (%d,%d) = %v; NaN expected: %t", withIdx, r, c, v, near)
-			}
-		}
-	}
+	checkMaxPool3NaN(t, func(g poolGeom, x, y []float32, idx []int32) { maxPool3FlatAVX2(g, x, y, idx, nil) })
 }
 
 // BenchmarkMaxPool3 compares the vector 3x3 max pool (flat) with the plane-by-plane Go kernel (planes)
@@ -239,7 +219,7 @@ func BenchmarkMaxPool3(b *testing.B) {
 				maxPoolPlanes(g, x, y, idx)
 			}
 		})
-		if cpu.X86.HasAVX2 && g.k == 3 {
+		if cpu.X86.HasAVX2 && maxPool3Geometry(g) {
 			b.Run(name+"/avx2-noidx", func(b *testing.B) { // inference without AVX-512
 				for i := 0; i < b.N; i++ {
 					maxPool3FlatAVX2(g, x, y, nil, nil)

@@ -2,11 +2,6 @@
 
 package ops
 
-const (
-	hasMaskKernel     = false
-	hasMaskKernelAVX2 = false
-)
-
 func maskPositive32(y, dy, dz *float32, n int) {
 	panic("model: maskPositive32 needs amd64")
 }

@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package ops
+
+const (
+	hasAVX512Kernels = false
+	hasAVX2Kernels   = false
+)
