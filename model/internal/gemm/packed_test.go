@@ -127,10 +127,13 @@ func TestGemmPackedSamplesMatchesGathered(t *testing.T) {
 // TestGemmPackedToSamplesMatchesTwoPasses checks the batched convolution output written tile by tile
 // into NCHW against the product into a matrix followed by BiasAct into NCHW, bit for bit, for B as a
 // matrix and B packed from samples, over several k slices, edge tiles, runs that straddle panels, 1 and
-// 2 workers, ReLU on and off.
+// 2 workers, ReLU on and off. Tiles whose columns lie in one sample are computed in y itself (see
+// sgemmTiles): p = 63 puts a tile's last column alone in the next sample, p = 32 makes every tile one
+// sample's, p = 196 is a 14x14 map.
 func TestGemmPackedToSamplesMatchesTwoPasses(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
-	for _, d := range []struct{ m, k, ns, p int }{{64, 48, 37, 1}, {20, 300, 9, 4}, {7, 33, 6, 16}, {96, 520, 11, 49}, {13, 70, 5, 3}} {
+	for _, d := range []struct{ m, k, ns, p int }{{64, 48, 37, 1}, {20, 300, 9, 4}, {7, 33, 6, 16}, {96, 520, 11, 49}, {13, 70, 5, 3},
+		{30, 280, 4, 63}, {12, 40, 3, 32}, {19, 600, 3, 196}} {
 		for _, fromX := range []bool{false, true} {
 			for _, relu := range []bool{false, true} {
 				for _, workers := range []int{1, 2} {
