@@ -126,7 +126,7 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 	for jp := jp0; jp < jp1; jp++ {
 		j0 := jp * nr
 		nw := min(nr, n-j0)
-		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
+		dst := bp[(jp-jp0)*kc*nr : (jp-jp0+1)*kc*nr]
 		nrun := 0
 		for q := 0; q < nw; {
 			col := j0 + q

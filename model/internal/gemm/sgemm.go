@@ -59,12 +59,12 @@ func sgemmPacked(uk sgemmMicro, tA, tB bool, m, n, k int, alpha float32, a []flo
 }
 
 // packB copies rows [p0, p0+kc) of op(B) (k x n), columns of panels [jp0, jp1), into panels of nr
-// columns: panel j, at bp[j*kc*nr:], holds kc groups of nr values, zero beyond column n.
+// columns: panel j, at bp[(j-jp0)*kc*nr:], holds kc groups of nr values, zero beyond column n.
 func packB(tB bool, b []float32, ldb, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
 	for jp := jp0; jp < jp1; jp++ {
 		j0 := jp * nr
 		nw := min(nr, n-j0)
-		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
+		dst := bp[(jp-jp0)*kc*nr : (jp-jp0+1)*kc*nr]
 		if tB && nw == 32 && kc >= 16 {
 			// A full panel of the AVX-512 kernel: 16 x 16 blocks transposed in registers (packT16),
 			// then the last kc%16 groups one value at a time. Bounds checked once for the whole panel.

@@ -182,11 +182,13 @@ func sgemmPackedParG(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	g := parGemms.Get().(*parGemm)
 	defer g.release()
 	*g = parGemm{uk: uk, tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-		epi: epi, sp: sp, sstride: sstride, conv: conv, packFn: g.packFn, tilesFn: g.tilesFn}
+		epi: epi, sp: sp, sstride: sstride, conv: conv, pre: pre, beta: beta, packFn: g.packFn, tilesFn: g.tilesFn,
+		columnsFn: g.columnsFn}
 	g.bPanels = (n + nr - 1) / nr
 	g.aPanels = (m + sgemmMR - 1) / sgemmMR
 	g.workers = max(1, min(workers, max(g.bPanels, g.aPanels)))
 	kcMax := min(k, sgemmKC)
+	g.kcMax = kcMax
 	bBuf := getScratch[float32](kcMax * g.bPanels * nr)
 	defer putScratch(bBuf)
 	g.bp = *bBuf
@@ -201,6 +203,10 @@ func sgemmPackedParG(uk sgemmMicro, workers int, tA, tB bool, m, n, k int, alpha
 	g.tasks = g.bPanels // the packing tasks: B panels, then A panels unless A comes packed
 	if pre == nil {
 		g.tasks += g.aPanels
+	}
+	if pre != nil && g.byB {
+		par.Do(g.workers, g.columnsFn)
+		return
 	}
 	for g.p0 = 0; g.p0 < k; g.p0 += sgemmKC {
 		g.kc = min(sgemmKC, k-g.p0)
@@ -236,20 +242,24 @@ type parGemm struct {
 	p0, kc           int  // the current slice of k
 	acc              bool // the current slice adds to C
 	epi              epilogue
-	sp, sstride      int   // B holds samples side by side (GemmPackedSamples) when sp > 0
-	conv             ConvB // B is this column matrix of the samples b unless zero (GemmPackedConvBiasAct)
+	sp, sstride      int       // B holds samples side by side (GemmPackedSamples) when sp > 0
+	conv             ConvB     // B is this column matrix of the samples b unless zero (GemmPackedConvBiasAct)
+	pre              []float32 // op(A) packed by the caller (PackA's layout), nil when packed here
+	beta             float32
+	kcMax            int // the deepest slice
 	packFn, tilesFn  func(w int)
+	columnsFn        func(w int)
 }
 
 var parGemms = sync.Pool{New: func() any {
 	g := new(parGemm)
-	g.packFn, g.tilesFn = g.pack, g.tiles
+	g.packFn, g.tilesFn, g.columnsFn = g.pack, g.tiles, g.columns
 	return g
 }}
 
 // release drops the call's slices (so the pool holds no caller memory) and returns g to the pool.
 func (g *parGemm) release() {
-	*g = parGemm{packFn: g.packFn, tilesFn: g.tilesFn}
+	*g = parGemm{packFn: g.packFn, tilesFn: g.tilesFn, columnsFn: g.columnsFn}
 	parGemms.Put(g)
 }
 
@@ -265,7 +275,7 @@ func (g *parGemm) pack(w int) {
 	}
 	lo, hi := w*g.tasks/g.workers, (w+1)*g.tasks/g.workers
 	if bl, bh := min(lo, g.bPanels), min(hi, g.bPanels); bl < bh {
-		g.packB(bl, bh)
+		g.packB(g.p0, g.kc, bl, bh, g.bp[bl*g.kc*g.uk.nr:])
 	}
 	if al, ah := max(lo, g.bPanels)-g.bPanels, max(hi, g.bPanels)-g.bPanels; al < ah { // none when A comes packed
 		i0, i1 := al*sgemmMR, min(ah*sgemmMR, g.m)
@@ -273,17 +283,17 @@ func (g *parGemm) pack(w int) {
 	}
 }
 
-// packB packs B panels [j0, j1) of the current slice.
-func (g *parGemm) packB(j0, j1 int) {
+// packB packs B panels [j0, j1) of the slice [p0, p0+kc) into bp, panel j0 first.
+func (g *parGemm) packB(p0, kc, j0, j1 int, bp []float32) {
 	if g.conv.K > 0 {
-		packBConv(g.b, &g.conv, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
+		packBConv(g.b, &g.conv, p0, kc, g.n, g.uk.nr, j0, j1, bp)
 		return
 	}
 	if g.sp > 0 {
-		packBSamples(g.b, g.sp, g.sstride, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
+		packBSamples(g.b, g.sp, g.sstride, p0, kc, g.n, g.uk.nr, j0, j1, bp)
 		return
 	}
-	packB(g.tB, g.b, g.ldb, g.p0, g.kc, g.n, g.uk.nr, j0, j1, g.bp)
+	packB(g.tB, g.b, g.ldb, p0, kc, g.n, g.uk.nr, j0, j1, bp)
 }
 
 // tiles runs worker w's tiles of C for the current slice.
@@ -304,10 +314,41 @@ func (g *parGemm) tiles(w int) {
 	// the L2 cache: packing all of a wide B first (a per-sample convolution's 12544 columns are a 12 MB
 	// slice) left the kernels reading it back from memory.
 	jb0, jb1 := w*g.bPanels/g.workers, (w+1)*g.bPanels/g.workers
+	nr := g.uk.nr
 	for j := jb0; j < jb1; j += sgemmNCPanels {
 		je := min(j+sgemmNCPanels, jb1)
-		g.packB(j, je)
-		sgemmTiles(g.uk, g.kc, g.acc, g.ap, g.bp, g.c, g.ldc, g.m, g.n, 0, g.aPanels, j, je, epi, in)
+		bp := g.bp[j*g.kc*nr:]
+		g.packB(g.p0, g.kc, j, je, bp)
+		sgemmTiles(g.uk, g.kc, g.acc, g.ap, bp, g.c, g.ldc, g.m, g.n, 0, g.aPanels, j, je, epi, in)
+	}
+}
+
+// columns runs all of worker w's tiles of C, every k slice of one group of sgemmNCPanels B panels
+// before the next group: the GEMMs whose A comes packed and whose workers split B (a convolution's
+// filters times its column matrix). Slice after slice over all of C (the other order) sent each tile
+// back to memory between slices once C outgrew the L2 cache (a 56x56 convolution's output is 2.4 MB
+// per sample); a group's tiles (M x 256 values) stay in it. Each tile gets the same kernel calls in
+// the same order as slice by slice, so the result is the same bits. The worker packs its panels into
+// its own part of g.bp, as the workers may be at different slices at once.
+func (g *parGemm) columns(w int) {
+	var in *epilogue // see tiles
+	if g.epi.y != nil && g.uk.nr == 32 {
+		in = &g.epi
+	}
+	jb0, jb1 := w*g.bPanels/g.workers, (w+1)*g.bPanels/g.workers
+	nr := g.uk.nr
+	bp := g.bp[jb0*g.kcMax*nr:]
+	for j := jb0; j < jb1; j += sgemmNCPanels {
+		je := min(j+sgemmNCPanels, jb1)
+		for p0 := 0; p0 < g.k; p0 += sgemmKC {
+			kc := min(sgemmKC, g.k-p0)
+			var epi *epilogue
+			if g.epi.on() && p0+kc == g.k { // the last slice
+				epi = &g.epi
+			}
+			g.packB(p0, kc, j, je, bp)
+			sgemmTiles(g.uk, kc, g.beta != 0 || p0 > 0, g.pre[p0*g.aPanels*sgemmMR:], bp, g.c, g.ldc, g.m, g.n, 0, g.aPanels, j, je, epi, in)
+		}
 	}
 }
 
@@ -317,7 +358,7 @@ const sgemmNCPanels = 8
 
 // sgemmTiles runs the micro-kernel on the tiles of C in A panels [a0, a1) and B panels [b0, b1) of the
 // packed kc-deep slices ap (all of op(A)'s rows, panel i at ap[i*sgemmMR*kc:]) and bp (panel j at
-// bp[j*kc*nr:]), sgemmMC rows of A at a time, as sgemmPacked orders them; then epi, when not nil, on each
+// bp[(j-b0)*kc*nr:]), sgemmMC rows of A at a time, as sgemmPacked orders them; then epi, when not nil, on each
 // finished tile.
 //
 // in, when not nil, is the GEMM's scattering epilogue (epilogue.y set; the AVX-512 kernel), given for
@@ -338,7 +379,7 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 		for jp := b0; jp < b1; jp++ {
 			j0 := jp * nr
 			nw := min(nr, n-j0)
-			bpan := bp[jp*kc*nr:]
+			bpan := bp[(jp-b0)*kc*nr:]
 			for ip := ib; ip < ie; ip++ {
 				i := ip * sgemmMR
 				mh := min(sgemmMR, m-i)
@@ -387,7 +428,7 @@ func packBSamples(x []float32, p, stride, p0, kc, n, nr, jp0, jp1 int, bp []floa
 	for jp := jp0; jp < jp1; jp++ {
 		j0 := jp * nr
 		nw := min(nr, n-j0)
-		dst := bp[jp*kc*nr : (jp+1)*kc*nr]
+		dst := bp[(jp-jp0)*kc*nr : (jp-jp0+1)*kc*nr]
 		nrun := 0
 		for q := 0; q < nw; {
 			col := j0 + q
