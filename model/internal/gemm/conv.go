@@ -52,6 +52,25 @@ func GemmPackedConvBiasAct[T Float](pa *PackedA[T], workers int, cb ConvB, x []T
 	return gemmPackedConv(pa, workers, cb, x, c, ldc, epilogue{bias: f32(bias)[:pa.m], relu: relu})
 }
 
+// GemmPackedConv is GemmPackedConvBiasAct without the bias and activation: c = op(A)*B.
+func GemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T, ldc int) bool {
+	if !hasPackedConv(pa, cb) {
+		return false
+	}
+	return gemmPackedConv(pa, workers, cb, x, c, ldc, epilogue{})
+}
+
+// ConvImplicit reports whether GemmPackedConv can multiply filters packed by PackA on this back end by
+// the column matrix cb.
+func ConvImplicit[T Float](cb ConvB) bool {
+	var z T
+	if _, ok := any(z).(float32); !ok {
+		return false
+	}
+	uk := activeBLAS().kernel
+	return uk != nil && convGeomOK(*uk, cb)
+}
+
 // GemmPackedConvToSamples is GemmPackedToSamples for a batched convolution whose B is the column matrix
 // cb of cb.N samples starting at x, packed straight from them: relu?(op(A)*B + bias) with column
 // j*p+q stored at y[j*outSize + i*p + q]; c (pa.m x cb.N*p) is scratch for the k slices before the
@@ -80,8 +99,15 @@ func GemmPackedConvToSamples[T Float](pa *PackedA[T], workers int, cb ConvB, x [
 // packConvRows16G): held to AVX2, a 224x16 inference profile went from 15.9 to 12.2 s of samples.
 func hasPackedConv[T Float](pa *PackedA[T], cb ConvB) bool {
 	_, ok := any(pa.a).([]float32)
-	if !ok || pa.buf == nil || pa.m == 0 || pa.k == 0 || (pa.uk.nr != 32 && pa.uk.nr != 16) || cb.K > maxConvK ||
-		cb.samples()*cb.C*cb.H*cb.W > math.MaxInt32 {
+	if !ok || pa.buf == nil || pa.m == 0 || pa.k == 0 {
+		return false
+	}
+	return convGeomOK(pa.uk, cb)
+}
+
+// convGeomOK is hasPackedConv's test of the kernel and the geometry.
+func convGeomOK(uk sgemmMicro, cb ConvB) bool {
+	if (uk.nr != 32 && uk.nr != 16) || cb.K > maxConvK || cb.samples()*cb.C*cb.H*cb.W > math.MaxInt32 {
 		return false
 	}
 	if cb.stride() == 2 { // packConvRows32S2 for panels in at most two output rows of a sample, else gathers

@@ -289,6 +289,8 @@ type outSlot struct {
 	// inference graphs keep nothing. Max pooling: its window argmaxes (op_pool_max.go). Convolution:
 	// its column matrices, when it batches samples (small maps, see convChunkCols; op_conv.go).
 	argmax, cols *kept
+	// A convolution's input gradient: its filters flipped (convBackwardDataFlipped), rebuilt every run.
+	flip any
 }
 
 // kept is a buffer a forward op fills for its gradient op, valid for the input it was computed from.
@@ -328,6 +330,20 @@ func keptFor[E any](k *kept, src any, n int) []E {
 		return b
 	}
 	return nil
+}
+
+// flipBuffer returns the op's buffer of n values for its flipped filters: the slot's, kept across runs,
+// or a new one for an op without a slot.
+func flipBuffer[T opFloat](s *outSlot, n int) []T {
+	if s == nil {
+		return make([]T, n)
+	}
+	b, _ := s.flip.([]T)
+	if cap(b) < n {
+		b = make([]T, n)
+		s.flip = b
+	}
+	return b[:n]
 }
 
 // owned is embedded in the ops with large outputs. Builders give every node's op its own slot

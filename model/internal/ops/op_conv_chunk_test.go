@@ -98,7 +98,7 @@ func TestConvChunking(t *testing.T) {
 							chunkDz(nil, dz, dzIn, g.n, g.o, g.p(), s)
 						}
 						dx := make([]float64, len(wantDx))
-						convBackwardData(g, dzIn, wt, dx, s, chunked, nil)
+						convBackwardData(g, dzIn, wt, dx, s, chunked, nil, nil)
 						assertClose(t, dx, wantDx, 1e-12)
 						dw := make([]float64, len(wantDw))
 						for i := range dw {

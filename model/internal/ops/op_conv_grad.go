@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"hash"
 
+	kern "inceptionlab/model/internal/gemm"
+
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -79,9 +81,9 @@ func (op convDataGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("model: %v: dz in chunk layout needs a batched convolution, got %d sample(s) per chunk", op, g.chunk())
 	}
 	if t[0].Dtype() == tensor.Float32 {
-		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx), g.chunk(), op.chunked, op.packs)
+		convBackwardData(g, sliceOf[float32](t[0]), sliceOf[float32](t[1]), sliceOf[float32](dx), g.chunk(), op.chunked, op.packs, op.slot)
 	} else {
-		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx), g.chunk(), op.chunked, op.packs)
+		convBackwardData(g, sliceOf[float64](t[0]), sliceOf[float64](t[1]), sliceOf[float64](dx), g.chunk(), op.chunked, op.packs, op.slot)
 	}
 	return dx, nil
 }
@@ -89,7 +91,10 @@ func (op convDataGradOp) run(prealloc G.Value, in []G.Value) (G.Value, error) {
 // convBackwardData computes dx: per sample dcol = W^T dZ_n, then col2im (1x1 direct: dx_n = W^T dZ_n);
 // small maps batch s > 1 samples per GEMM (see convChunkCols), reading dz in place when chunked (chunk
 // layout, see convDzOp) and gathering each chunk's O x (ns*P) matrix from NCHW otherwise.
-func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int, chunked bool, packs *PackShare) {
+func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int, chunked bool, packs *PackShare, slot *outSlot) {
+	if s == 1 && !g.direct() && convBackwardDataFlipped(g, dz, w, dx, packs, slot) {
+		return
+	}
 	ckk, p := g.ckk(), g.p()
 	wp, e := sharedPackA(packs, true, ckk, g.o, w, ckk) // W^T, packed once for every sample or chunk
 	defer packs.release(wp, e)
@@ -128,6 +133,54 @@ func convBackwardData[T opFloat](g convGeom, dz, w, dx []T, s int, chunked bool,
 		gemmPacked(wp, 1, false, p, dzn, p, 0, *buf, p)
 		col2im(g, *buf, dxn)
 	})
+}
+
+// flippedGeom is the convolution whose forward pass computes g's input gradient from dz, when the
+// implicit GEMM can run it (stride 1, SAME padding: output the input's size): dx = conv(dz, W'), W'
+// the filters transposed and flipped (flippedFilters), dz padded by K-1-PT above and K-1-PL left.
+func flippedGeom(g convGeom) (kern.ConvB, bool) {
+	if g.stride != 1 || g.oh != g.h || g.ow != g.w || g.k-1-g.pt < 0 || g.k-1-g.pl < 0 {
+		return kern.ConvB{}, false
+	}
+	return kern.ConvB{C: g.o, H: g.oh, W: g.ow, K: g.k, PT: g.k - 1 - g.pt, PL: g.k - 1 - g.pl, OH: g.h, OW: g.w}, true
+}
+
+// flippedFilters writes g's filters w (O, C, K, K) as the C x O*K*K matrix f of the input gradient's
+// convolution: f[c][(o*K + i)*K + j] = w[o][c][K-1-i][K-1-j].
+func flippedFilters[T opFloat](g convGeom, w, f []T) {
+	kk, okk := g.k*g.k, g.o*g.k*g.k
+	for o := 0; o < g.o; o++ {
+		for c := 0; c < g.c; c++ {
+			src := w[(o*g.c+c)*kk:][:kk]
+			dst := f[c*okk+o*kk:][:kk]
+			for t := range dst {
+				dst[t] = src[kk-1-t]
+			}
+		}
+	}
+}
+
+// convBackwardDataFlipped computes the input gradient of a per-sample convolution as the forward
+// pass of the flipped convolution on dz (flippedGeom), an implicit GEMM per sample straight into dx,
+// and reports false, doing nothing, where the implicit GEMM cannot run it. The column matrix W^T dz
+// (C*K*K x OH*OW per sample: 7 MB for a 3x3 convolution of 64 channels at 56x56) and col2im's pass
+// over it are never made. The sums run over (o, kh, kw) in another order than W^T dz followed by
+// col2im: the same gradient up to float32 rounding (TestConvBackwardDataFlippedMatchesCol2im).
+func convBackwardDataFlipped[T opFloat](g convGeom, dz, w, dx []T, packs *PackShare, slot *outSlot) bool {
+	cb, ok := flippedGeom(g)
+	if !ok || !kern.ConvImplicit[T](cb) {
+		return false
+	}
+	wf, e := sharedPackFlipped(packs, &g, w, flipBuffer[T](slot, g.c*g.o*g.k*g.k))
+	defer packs.release(wf, e)
+	parallelSamples(g.n, workersFor(g.n), func(_, n int) {
+		dzn := dz[n*g.outSize() : (n+1)*g.outSize()]
+		dxn := dx[n*g.inSize() : (n+1)*g.inSize()]
+		if !kern.GemmPackedConv(wf, 1, cb, dzn, dxn, g.inSize()/g.c) {
+			panic("model: internal error: the implicit GEMM refused a convolution it accepted")
+		}
+	})
+	return true
 }
 
 // convFilterGradOp is the convolution's filter gradient: inputs (x, dz) -> dw (O, C, K, K).

@@ -205,3 +205,74 @@ func TestImplicitGemmAVX2Kernel(t *testing.T) {
 		t.Fatalf("the implicit-GEMM tests held to AVX2: %v\n%s", err, out)
 	}
 }
+
+// TestConvBackwardDataFlippedMatchesCol2im checks the per-sample input gradient computed as the
+// forward pass of the flipped convolution on dz (convBackwardDataFlipped, float32) against W^T dz
+// followed by col2im in float64 (the path every other case takes), for 3x3 and 5x5 SAME convolutions
+// over one and several k slices, an even kernel (asymmetric SAME padding), one and two workers, and
+// two graphs sharing one packing of the flipped filters through a PackShare (each must get its own
+// samples' gradient).
+func TestConvBackwardDataFlippedMatchesCol2im(t *testing.T) {
+	tests := []struct {
+		name           string
+		n, c, h, w, o  int
+		k              int
+		pt, pb, pl, pr int
+	}{
+		{"3x3 24x24", 2, 5, 24, 24, 7, 3, 1, 1, 1, 1},
+		{"3x3 56x56 several slices", 2, 16, 56, 56, 40, 3, 1, 1, 1, 1},
+		{"5x5 28x28", 3, 4, 28, 28, 9, 5, 2, 2, 2, 2},
+		{"4x4 asymmetric SAME", 2, 3, 23, 25, 5, 4, 1, 2, 1, 2},
+		{"1 output channel", 1, 6, 32, 20, 1, 3, 1, 1, 1, 1},
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := newConvGeom(conv2dOp{}, []int{tt.n, tt.c, tt.h, tt.w}, tt.o, tt.c, tt.k, 1, [4]int{tt.pt, tt.pb, tt.pl, tt.pr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.oh != g.h || g.ow != g.w || g.p() < convChunkCols {
+				t.Fatalf("%s is not a per-sample SAME convolution (%dx%d -> %dx%d)", tt.name, g.h, g.w, g.oh, g.ow)
+			}
+			cb, _ := flippedGeom(g)
+			if !kern.ConvImplicit[float32](cb) {
+				t.Skip("no implicit GEMM on this back end")
+			}
+			w := randSlice(rng, g.o*g.ckk())
+			dzs := [2][]float32{randSlice(rng, g.n*g.outSize()), randSlice(rng, g.n*g.outSize())}
+			packs := NewPackShare()
+			packs.Begin(2)
+			var got [2][]float32
+			par := make(chan int, 2)
+			for i := range got {
+				got[i] = make([]float32, g.n*g.inSize())
+				go func(i int) {
+					if !convBackwardDataFlipped(g, dzs[i], w, got[i], packs, &outSlot{}) {
+						t.Error("convBackwardDataFlipped declined a stride-1 SAME convolution")
+					}
+					par <- i
+				}(i)
+			}
+			<-par
+			<-par
+			w64 := make([]float64, len(w))
+			for i, v := range w {
+				w64[i] = float64(v)
+			}
+			for i := range got {
+				dz64 := make([]float64, len(dzs[i]))
+				for j, v := range dzs[i] {
+					dz64[j] = float64(v)
+				}
+				want := make([]float64, len(got[i]))
+				convBackwardData(g, dz64, w64, want, 1, false, nil, nil)
+				got64 := make([]float64, len(got[i]))
+				for j, v := range got[i] {
+					got64[j] = float64(v)
+				}
+				assertClose(t, got64, want, 2e-5*math.Sqrt(float64(g.o*g.k*g.k)))
+			}
+		})
+	}
+}

@@ -99,10 +99,12 @@ func (s *PackShare) dropKeptLocked() {
 	}
 }
 
-// packKey identifies one packing: the filter tensor (by its storage) and the transpose.
+// packKey identifies one packing: the filter tensor (by its storage), the transpose, and whether the
+// packed matrix is the filters flipped for the input gradient (see flippedFilters).
 type packKey struct {
-	w  unsafe.Pointer
-	tA bool
+	w       unsafe.Pointer
+	tA      bool
+	flipped bool
 }
 
 // packEntry is one packing's panels in the current generation.
@@ -119,10 +121,23 @@ type packEntry struct {
 // runs, and the entry to pass to s.release when the caller's products are finished (nil: pa is the
 // caller's alone).
 func sharedPackA[T opFloat](s *PackShare, tA bool, m, k int, a []T, lda int) (*kern.PackedA[T], *packEntry) {
+	return sharedPack(s, tA, m, k, a, lda, nil, nil)
+}
+
+// sharedPackFlipped is sharedPackA for the filters w of the convolution g flipped for its input
+// gradient (flippedFilters), a C x O*K*K matrix built in buf (which must stay unchanged while the
+// panels are in use: the packing keeps a reference to its source) when this caller is the one to pack.
+func sharedPackFlipped[T opFloat](s *PackShare, g *convGeom, w, buf []T) (*kern.PackedA[T], *packEntry) {
+	return sharedPack(s, false, g.c, g.o*g.k*g.k, w, g.o*g.k*g.k, g, buf)
+}
+
+// sharedPack is sharedPackA, of a's filters flipped for the convolution flip (into buf) when flip is
+// not nil.
+func sharedPack[T opFloat](s *PackShare, tA bool, m, k int, a []T, lda int, flip *convGeom, buf []T) (*kern.PackedA[T], *packEntry) {
 	if s == nil || len(a) == 0 {
-		return packA(tA, m, k, 1, a, lda), nil
+		return packOrFlip(tA, m, k, a, lda, flip, buf), nil
 	}
-	key := packKey{unsafe.Pointer(&a[0]), tA}
+	key := packKey{unsafe.Pointer(&a[0]), tA, flip != nil}
 	s.mu.Lock()
 	if s.frozen {
 		kp := s.kept[key]
@@ -134,7 +149,7 @@ func sharedPackA[T opFloat](s *PackShare, tA bool, m, k int, a []T, lda int) (*k
 		kp.mu.Lock()
 		defer kp.mu.Unlock()
 		if kp.pa == nil {
-			kp.pa = packA(tA, m, k, 1, a, lda)
+			kp.pa = packOrFlip(tA, m, k, a, lda, flip, buf)
 		}
 		return kp.pa.(*kern.PackedA[T]), frozenUse
 	}
@@ -148,7 +163,7 @@ func sharedPackA[T opFloat](s *PackShare, tA bool, m, k int, a []T, lda int) (*k
 	}
 	s.mu.Unlock()
 	if e == nil {
-		return packA(tA, m, k, 1, a, lda), nil
+		return packOrFlip(tA, m, k, a, lda, flip, buf), nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -160,11 +175,21 @@ func sharedPackA[T opFloat](s *PackShare, tA bool, m, k int, a []T, lda int) (*k
 		e.gen, e.users, e.uses, e.active = gen, users, 0, 0
 	}
 	if e.pa == nil {
-		e.pa = packA(tA, m, k, 1, a, lda)
+		e.pa = packOrFlip(tA, m, k, a, lda, flip, buf)
 	}
 	e.uses++
 	e.active++
 	return e.pa.(*kern.PackedA[T]), e
+}
+
+// packOrFlip is packA(tA, m, k, 1, a, lda), or, when flip is not nil, the packing of a's filters
+// flipped for flip, built in buf.
+func packOrFlip[T opFloat](tA bool, m, k int, a []T, lda int, flip *convGeom, buf []T) *kern.PackedA[T] {
+	if flip == nil {
+		return packA(tA, m, k, 1, a, lda)
+	}
+	flippedFilters(*flip, a, buf[:m*k])
+	return packA(false, m, k, 1, buf[:m*k], k)
 }
 
 // release ends one caller's use of panels from sharedPackA: the last of the generation's users to be
