@@ -93,3 +93,9 @@ func packConvRows16(dst, x *float32, base int, offs *int32, taps *uint8, masks *
 
 //go:noescape
 func packConvRows16G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32, lanes *[256][8]int32)
+
+// sgemmKernel6x32Rows is implemented in sgemm_amd64.s (AVX-512F): sgemmKernel6x32Bias (bias nil: no
+// epilogue) storing only the first rows rows of the tile.
+//
+//go:noescape
+func sgemmKernel6x32Rows(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool, rows int)

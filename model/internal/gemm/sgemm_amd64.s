@@ -969,3 +969,184 @@ g16row:
 g16done:
 	VZEROUPPER
 	RET
+
+// func sgemmKernel6x32Rows(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool, rows int)
+//
+// sgemmKernel6x32Bias (bias nil: no epilogue) for a tile of rows < 6 rows of C (the last A panel of an
+// M that is not a multiple of 6): the kernel runs on all six (the panel's padding rows are zero) but
+// only rows 0..rows-1 of C are read (acc), biased and stored, so the tile needs no edge buffer and copy.
+// The same operations on the kept rows as the full kernel: the same bits. Needs AVX-512F.
+TEXT ·sgemmKernel6x32Rows(SB), NOSPLIT, $0-72
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	MOVBLZX acc+40(FP), R9
+	MOVQ bias+48(FP), BX
+	MOVBLZX relu+56(FP), R10
+	MOVQ rows+64(FP), R13
+	SHLQ $2, R8
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	TESTQ R13, R13
+	JLE   rdone
+	TESTQ CX, CX
+	JEQ   rstore
+
+rloop:
+	KERNEL6x32_STEP
+	JNE          rloop
+
+rstore:
+	// row 0
+	TESTQ   R9, R9
+	JEQ     rb0
+	VADDPS  (DX), Z0, Z0
+	VADDPS  64(DX), Z1, Z1
+rb0:
+	TESTQ   BX, BX
+	JEQ     rs0
+	VBROADCASTSS 0(BX), Z14
+	VADDPS       Z14, Z0, Z0
+	VADDPS       Z14, Z1, Z1
+	TESTQ   R10, R10
+	JEQ     rs0
+	VPSRAD  $31, Z0, Z15
+	VPANDND Z0, Z15, Z0
+	VPSRAD  $31, Z1, Z15
+	VPANDND Z1, Z15, Z1
+rs0:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	DECQ    R13
+	JEQ     rdone
+	ADDQ    R8, DX
+	// row 1
+	TESTQ   R9, R9
+	JEQ     rb1
+	VADDPS  (DX), Z2, Z2
+	VADDPS  64(DX), Z3, Z3
+rb1:
+	TESTQ   BX, BX
+	JEQ     rs1
+	VBROADCASTSS 4(BX), Z14
+	VADDPS       Z14, Z2, Z2
+	VADDPS       Z14, Z3, Z3
+	TESTQ   R10, R10
+	JEQ     rs1
+	VPSRAD  $31, Z2, Z15
+	VPANDND Z2, Z15, Z2
+	VPSRAD  $31, Z3, Z15
+	VPANDND Z3, Z15, Z3
+rs1:
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	DECQ    R13
+	JEQ     rdone
+	ADDQ    R8, DX
+	// row 2
+	TESTQ   R9, R9
+	JEQ     rb2
+	VADDPS  (DX), Z4, Z4
+	VADDPS  64(DX), Z5, Z5
+rb2:
+	TESTQ   BX, BX
+	JEQ     rs2
+	VBROADCASTSS 8(BX), Z14
+	VADDPS       Z14, Z4, Z4
+	VADDPS       Z14, Z5, Z5
+	TESTQ   R10, R10
+	JEQ     rs2
+	VPSRAD  $31, Z4, Z15
+	VPANDND Z4, Z15, Z4
+	VPSRAD  $31, Z5, Z15
+	VPANDND Z5, Z15, Z5
+rs2:
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	DECQ    R13
+	JEQ     rdone
+	ADDQ    R8, DX
+	// row 3
+	TESTQ   R9, R9
+	JEQ     rb3
+	VADDPS  (DX), Z6, Z6
+	VADDPS  64(DX), Z7, Z7
+rb3:
+	TESTQ   BX, BX
+	JEQ     rs3
+	VBROADCASTSS 12(BX), Z14
+	VADDPS       Z14, Z6, Z6
+	VADDPS       Z14, Z7, Z7
+	TESTQ   R10, R10
+	JEQ     rs3
+	VPSRAD  $31, Z6, Z15
+	VPANDND Z6, Z15, Z6
+	VPSRAD  $31, Z7, Z15
+	VPANDND Z7, Z15, Z7
+rs3:
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	DECQ    R13
+	JEQ     rdone
+	ADDQ    R8, DX
+	// row 4
+	TESTQ   R9, R9
+	JEQ     rb4
+	VADDPS  (DX), Z8, Z8
+	VADDPS  64(DX), Z9, Z9
+rb4:
+	TESTQ   BX, BX
+	JEQ     rs4
+	VBROADCASTSS 16(BX), Z14
+	VADDPS       Z14, Z8, Z8
+	VADDPS       Z14, Z9, Z9
+	TESTQ   R10, R10
+	JEQ     rs4
+	VPSRAD  $31, Z8, Z15
+	VPANDND Z8, Z15, Z8
+	VPSRAD  $31, Z9, Z15
+	VPANDND Z9, Z15, Z9
+rs4:
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	DECQ    R13
+	JEQ     rdone
+	ADDQ    R8, DX
+	// row 5
+	TESTQ   R9, R9
+	JEQ     rb5
+	VADDPS  (DX), Z10, Z10
+	VADDPS  64(DX), Z11, Z11
+rb5:
+	TESTQ   BX, BX
+	JEQ     rs5
+	VBROADCASTSS 20(BX), Z14
+	VADDPS       Z14, Z10, Z10
+	VADDPS       Z14, Z11, Z11
+	TESTQ   R10, R10
+	JEQ     rs5
+	VPSRAD  $31, Z10, Z15
+	VPANDND Z10, Z15, Z10
+	VPSRAD  $31, Z11, Z15
+	VPANDND Z11, Z15, Z11
+rs5:
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+
+rdone:
+	VZEROUPPER
+	RET

@@ -66,3 +66,7 @@ func packConvRows16(dst, x *float32, base int, offs *int32, taps *uint8, masks *
 func packConvRows16G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32, lanes *[256][8]int32) {
 	panic("model: packConvRows16G needs amd64")
 }
+
+func sgemmKernel6x32Rows(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool, rows int) {
+	panic("model: sgemmKernel6x32Rows needs amd64 with AVX-512")
+}

@@ -64,13 +64,11 @@ func (e *epilogue) apply(c []float32, ldc, i, j0, mh, nw int) {
 // columns lie in one sample (see sgemmTiles), with the bias (+ ReLU) when last, and reports whether
 // it did.
 func (e *epilogue) inSample(uk sgemmMicro, kc int, acc bool, a, b *float32, i, j0 int, last bool) bool {
-	p := e.p
-	s := j0 / p
-	if (j0+sgemmMaxNR-1)/p != s {
+	at, ok := e.sampleAt(i, j0, sgemmMR)
+	if !ok {
 		return false
 	}
-	at := s*e.outSize + i*p + j0 - s*p
-	_ = e.y[at+(sgemmMR-1)*p+sgemmMaxNR-1]
+	p := e.p
 	if last && e.bias != nil {
 		_ = e.bias[i+sgemmMR-1]
 		sgemmKernel6x32Bias(kc, a, b, &e.y[at], p, acc, &e.bias[i], e.relu)
@@ -78,6 +76,49 @@ func (e *epilogue) inSample(uk sgemmMicro, kc int, acc bool, a, b *float32, i, j
 	}
 	uk.run(kc, a, b, &e.y[at], p, acc)
 	return true
+}
+
+// sampleAt returns where in y the 32-wide tile of mh rows at row i, column j0 starts (its rows p
+// apart) when its columns lie in one sample.
+func (e *epilogue) sampleAt(i, j0, mh int) (int, bool) {
+	p := e.p
+	s := j0 / p
+	if (j0+sgemmMaxNR-1)/p != s {
+		return 0, false
+	}
+	at := s*e.outSize + i*p + j0 - s*p
+	_ = e.y[at+(mh-1)*p+sgemmMaxNR-1]
+	return at, true
+}
+
+// rowsTile runs the AVX-512 kernel for the full-width tile of the last mh < 6 rows of C at row i,
+// column j0 (sgemmKernel6x32Rows: only those rows are read and stored), then its epilogue as
+// sgemmTiles would: in y itself when in is set and the tile lies in one sample, the bias (+ ReLU) in
+// registers when fused, else epi.apply. It replaces the kernel into the edge buffer and a copy per row
+// (with 6-row panels, every M that is not a multiple of 6 has such a tile per column: conv1's 64
+// filters are 10 panels and 4 rows).
+func rowsTile(kc int, acc bool, a, b *float32, c []float32, ldc, i, j0, mh int, epi, in *epilogue, fused bool) {
+	if in != nil {
+		if at, ok := in.sampleAt(i, j0, mh); ok {
+			var bias *float32
+			if epi != nil && in.bias != nil {
+				_ = in.bias[i+mh-1]
+				bias = &in.bias[i]
+			}
+			sgemmKernel6x32Rows(kc, a, b, &in.y[at], in.p, acc, bias, in.relu, mh)
+			return
+		}
+	}
+	_ = c[(i+mh-1)*ldc+j0+sgemmMaxNR-1]
+	if fused {
+		_ = epi.bias[i+mh-1]
+		sgemmKernel6x32Rows(kc, a, b, &c[i*ldc+j0], ldc, acc, &epi.bias[i], epi.relu, mh)
+		return
+	}
+	sgemmKernel6x32Rows(kc, a, b, &c[i*ldc+j0], ldc, acc, nil, false, mh)
+	if epi != nil {
+		epi.apply(c, ldc, i, j0, mh, sgemmMaxNR)
+	}
 }
 
 // scatterAsmMaxP is the largest positions-per-sample for which scatter uses scatterTile32: there a
@@ -396,6 +437,10 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 					if epi != nil {
 						epi.apply(c, ldc, i, j0, mh, nw)
 					}
+					continue
+				}
+				if nw == nr && nr == 32 { // the last A panel's rows only, straight from the kernel
+					rowsTile(kc, acc, &apan[0], &bpan[0], c, ldc, i, j0, mh, epi, in, fused)
 					continue
 				}
 				uk.run(kc, &apan[0], &bpan[0], &edge[0], nr, false)
