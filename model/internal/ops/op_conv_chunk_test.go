@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -240,5 +241,60 @@ func TestCol2imMatchesScatter(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInferChunk checks the inference graphs' chunk choice: the fewest padding columns in the chunks'
+// last panels, from chunk()'s samples up to four times as many, and per-sample maps left alone.
+func TestInferChunk(t *testing.T) {
+	for _, tt := range []struct{ n, h, train, infer int }{
+		{8, 14, 3, 8},   // 14x14: 3+3+2 samples pad 64 columns, 8 samples none
+		{4, 14, 3, 4},   // 4 samples: 784 columns pad 16, 3+1 pad 48
+		{8, 7, 8, 8},    // 7x7: every sample in one chunk already
+		{64, 7, 11, 32}, // 7x7, 64 samples: chunks of 32 are 49 panels each
+		{8, 16, 2, 2},   // 16x16: 512 columns, no padding
+		{8, 8, 8, 8},    // 8x8
+		{16, 10, 6, 8},  // 10x10: 800 columns = 25 panels
+		{8, 28, 1, 1},   // 28x28: per sample
+		{1, 14, 1, 1},   // one sample
+	} {
+		g, err := newConvGeom(conv2dOp{}, []int{tt.n, 2, tt.h, tt.h}, 3, 2, 1, 1, [4]int{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := g.chunk(); got != tt.train {
+			t.Errorf("n=%d %dx%d: chunk() = %d, want %d", tt.n, tt.h, tt.h, got, tt.train)
+		}
+		if got := g.inferChunk(); got != tt.infer {
+			t.Errorf("n=%d %dx%d: inferChunk() = %d, want %d", tt.n, tt.h, tt.h, got, tt.infer)
+		}
+	}
+}
+
+// TestConvForwardSameBitsForAnyChunk checks that a batched forward convolution gives the same bits
+// whatever the number of samples per GEMM (inference graphs take inferChunk, training ones chunk), for
+// 1x1, 3x3 and 5x5 kernels on 14x14 and 7x7 maps, several k slices, with and without ReLU.
+func TestConvForwardSameBitsForAnyChunk(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for _, tt := range []struct{ n, c, h, o, k int }{{8, 24, 14, 20, 1}, {8, 40, 14, 13, 3}, {5, 12, 14, 9, 5}, {8, 300, 7, 14, 1}} {
+		pad := (tt.k - 1) / 2
+		g, err := newConvGeom(conv2dOp{}, []int{tt.n, tt.c, tt.h, tt.h}, tt.o, tt.c, tt.k, 1, [4]int{pad, pad, pad, pad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, w, b := randSlice(rng, tt.n*g.inSize()), randSlice(rng, tt.o*g.ckk()), randSlice(rng, tt.o)
+		for _, relu := range []bool{false, true} {
+			want := make([]float32, tt.n*g.outSize())
+			convForward(g, x, w, b, want, relu, g.chunk(), nil, nil)
+			for s := 2; s <= tt.n; s++ {
+				got := make([]float32, len(want))
+				convForward(g, x, w, b, got, relu, s, nil, nil)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%+v relu=%t: %d samples per GEMM: y[%d] = %v, %d per GEMM: %v", tt, relu, s, i, got[i], g.chunk(), want[i])
+					}
+				}
+			}
+		}
 	}
 }
