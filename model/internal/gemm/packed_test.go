@@ -242,3 +242,48 @@ func testBiasRelu32(t *testing.T, mode string, rng *rand.Rand, special []float32
 		}
 	}
 }
+
+// TestGemmPackedShortTilesMatchReference checks products whose last A panel has 1-5 rows (every M
+// that is not a multiple of 6 ends in one: sgemmKernel6x32Rows runs two, four or six rows of FMAs for
+// them) against a float64 product, over two k slices, full and edge column panels, with the fused bias
+// + ReLU, serial and on 2 workers. The other GEMM tests compare the kernels' paths with each other; this
+// one would catch a short tile that multiplies the wrong A row.
+func TestGemmPackedShortTilesMatchReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	const n, k = 70, 300
+	for m := 1; m <= 11; m++ {
+		for _, workers := range []int{1, 2} {
+			a, b := make([]float32, m*k), make([]float32, k*n)
+			for i := range a {
+				a[i] = rng.Float32()*2 - 1
+			}
+			for i := range b {
+				b[i] = rng.Float32()*2 - 1
+			}
+			bias := make([]float32, m)
+			for i := range bias {
+				bias[i] = rng.Float32() - 0.5
+			}
+			pa := PackA(false, m, k, float32(1), a, k)
+			plain, fused := make([]float32, m*n), make([]float32, m*n)
+			GemmPacked(pa, workers, false, n, b, n, 0, plain, n)
+			GemmPackedBiasAct(pa, workers, false, n, b, n, fused, n, bias, true)
+			pa.Release()
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					var want float64
+					for p := 0; p < k; p++ {
+						want += float64(a[i*k+p]) * float64(b[p*n+j])
+					}
+					if got := float64(plain[i*n+j]); math.Abs(got-want) > 1e-4*math.Max(1, math.Abs(want)) {
+						t.Fatalf("m=%d w%d: C[%d,%d] = %v, want %v", m, workers, i, j, got, want)
+					}
+					want = math.Max(0, want+float64(bias[i]))
+					if got := float64(fused[i*n+j]); math.Abs(got-want) > 1e-4*math.Max(1, math.Abs(want)) {
+						t.Fatalf("m=%d w%d: relu(C+bias)[%d,%d] = %v, want %v", m, workers, i, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -29,6 +29,40 @@
 	ADDQ         $128, DI; \
 	DECQ         CX
 
+// KERNEL4x32_STEP and KERNEL2x32_STEP are KERNEL6x32_STEP for the first four or two rows of the A
+// panel only (sgemmKernel6x32Rows' short tiles); the pointers advance as for six.
+#define KERNEL4x32_STEP \
+	VMOVUPS      (DI), Z12; \
+	VMOVUPS      64(DI), Z13; \
+	VBROADCASTSS 0(SI), Z14; \
+	VFMADD231PS  Z12, Z14, Z0; \
+	VFMADD231PS  Z13, Z14, Z1; \
+	VBROADCASTSS 4(SI), Z15; \
+	VFMADD231PS  Z12, Z15, Z2; \
+	VFMADD231PS  Z13, Z15, Z3; \
+	VBROADCASTSS 8(SI), Z14; \
+	VFMADD231PS  Z12, Z14, Z4; \
+	VFMADD231PS  Z13, Z14, Z5; \
+	VBROADCASTSS 12(SI), Z15; \
+	VFMADD231PS  Z12, Z15, Z6; \
+	VFMADD231PS  Z13, Z15, Z7; \
+	ADDQ         $24, SI; \
+	ADDQ         $128, DI; \
+	DECQ         CX
+
+#define KERNEL2x32_STEP \
+	VMOVUPS      (DI), Z12; \
+	VMOVUPS      64(DI), Z13; \
+	VBROADCASTSS 0(SI), Z14; \
+	VFMADD231PS  Z12, Z14, Z0; \
+	VFMADD231PS  Z13, Z14, Z1; \
+	VBROADCASTSS 4(SI), Z15; \
+	VFMADD231PS  Z12, Z15, Z2; \
+	VFMADD231PS  Z13, Z15, Z3; \
+	ADDQ         $24, SI; \
+	ADDQ         $128, DI; \
+	DECQ         CX
+
 // func sgemmKernel6x16(kc int, a, b, c *float32, ldc int, acc bool)
 //
 // C[0:6, 0:16] (+)= sum over p < kc of A[p][0:6] (outer) B[p][0:16], with A packed as kc groups of 6
@@ -973,9 +1007,10 @@ g16done:
 // func sgemmKernel6x32Rows(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool, rows int)
 //
 // sgemmKernel6x32Bias (bias nil: no epilogue) for a tile of rows < 6 rows of C (the last A panel of an
-// M that is not a multiple of 6): the kernel runs on all six (the panel's padding rows are zero) but
-// only rows 0..rows-1 of C are read (acc), biased and stored, so the tile needs no edge buffer and copy.
-// The same operations on the kept rows as the full kernel: the same bits. Needs AVX-512F.
+// M that is not a multiple of 6): only rows 0..rows-1 of C are read (acc), biased and stored, so the
+// tile needs no edge buffer and copy, and the FMAs run on the first two, four or six rows of the panel
+// only (rows <= 2, <= 4, else). The same operations on the kept rows as the full kernel: the same bits.
+// Needs AVX-512F.
 TEXT ·sgemmKernel6x32Rows(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -1005,10 +1040,24 @@ TEXT ·sgemmKernel6x32Rows(SB), NOSPLIT, $0-72
 	JLE   rdone
 	TESTQ CX, CX
 	JEQ   rstore
+	CMPQ  R13, $2
+	JLE   rloop2
+	CMPQ  R13, $4
+	JLE   rloop4
 
 rloop:
 	KERNEL6x32_STEP
 	JNE          rloop
+	JMP          rstore
+
+rloop4: // rows 0-3 only: the others are not stored
+	KERNEL4x32_STEP
+	JNE          rloop4
+	JMP          rstore
+
+rloop2: // rows 0-1 only
+	KERNEL2x32_STEP
+	JNE          rloop2
 
 rstore:
 	// row 0
