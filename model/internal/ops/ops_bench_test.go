@@ -7,9 +7,10 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// GoogLeNet-like convolution shapes (batch 16, float32). Run with
+// GoogLeNet convolution shapes of the 224x16 network (batch 16, float32): conv1 (7x7_3to64_224), conv2's
+// 3x3, 3a-3b, 4a and 5b layers, and a small-map 5x5-reduction-sized one (480to16). Run with
 //
-//	go test ./model/ -run '^$' -bench 'Conv' -benchtime 5x
+//	go test ./model/internal/ops/ -run '^$' -bench 'Conv' -benchtime 5x
 type benchConv struct {
 	name             string
 	n, c, h, o, k, s int
@@ -19,6 +20,13 @@ type benchConv struct {
 var benchConvs = []benchConv{
 	{name: "1x1_192to64_28", n: 16, c: 192, h: 28, o: 64, k: 1, s: 1},
 	{name: "3x3_96to128_28", n: 16, c: 96, h: 28, o: 128, k: 3, s: 1, pad: 1},
+	{name: "1x1_480to192_14", n: 16, c: 480, h: 14, o: 192, k: 1, s: 1},
+	{name: "1x1_480to16_14", n: 16, c: 480, h: 14, o: 16, k: 1, s: 1},
+	{name: "1x1_832to384_7", n: 16, c: 832, h: 7, o: 384, k: 1, s: 1},
+	{name: "1x1_256to128_28", n: 16, c: 256, h: 28, o: 128, k: 1, s: 1},
+	{name: "3x3_96to208_14", n: 16, c: 96, h: 14, o: 208, k: 3, s: 1, pad: 1},
+	{name: "7x7_3to64_224", n: 16, c: 3, h: 224, o: 64, k: 7, s: 2, pad: 3},
+	{name: "3x3_64to192_56", n: 16, c: 64, h: 56, o: 192, k: 3, s: 1, pad: 1},
 }
 
 func (bc benchConv) macs() float64 {
