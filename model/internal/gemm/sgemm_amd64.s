@@ -29,27 +29,22 @@
 	ADDQ         $128, DI; \
 	DECQ         CX
 
+// PREFETCH_C_ROW asks for the 128-byte C row at R12 and moves R12 to the next row (R8 bytes on).
+#define PREFETCH_C_ROW \
+	PREFETCHT0 (R12); \
+	PREFETCHT0 64(R12); \
+	ADDQ       R8, R12
+
 // PREFETCH_C6 asks for the six 128-byte rows of a C tile (DX, rows R8 bytes apart) ahead of the k loop,
 // so the stores (and the loads of an accumulating tile) at its end find them in the cache. Uses R12.
 #define PREFETCH_C6 \
-	MOVQ      DX, R12; \
-	PREFETCHT0 (R12); \
-	PREFETCHT0 64(R12); \
-	ADDQ      R8, R12; \
-	PREFETCHT0 (R12); \
-	PREFETCHT0 64(R12); \
-	ADDQ      R8, R12; \
-	PREFETCHT0 (R12); \
-	PREFETCHT0 64(R12); \
-	ADDQ      R8, R12; \
-	PREFETCHT0 (R12); \
-	PREFETCHT0 64(R12); \
-	ADDQ      R8, R12; \
-	PREFETCHT0 (R12); \
-	PREFETCHT0 64(R12); \
-	ADDQ      R8, R12; \
-	PREFETCHT0 (R12); \
-	PREFETCHT0 64(R12)
+	MOVQ DX, R12; \
+	PREFETCH_C_ROW; \
+	PREFETCH_C_ROW; \
+	PREFETCH_C_ROW; \
+	PREFETCH_C_ROW; \
+	PREFETCH_C_ROW; \
+	PREFETCH_C_ROW
 
 // KERNEL4x32_STEP and KERNEL2x32_STEP are KERNEL6x32_STEP for the first four or two rows of the A
 // panel only (sgemmKernel6x32Rows' short tiles); the pointers advance as for six.
