@@ -502,7 +502,7 @@ func (n *Net) build(batch int, train bool, cacheBytes int64) (*graph, error) {
 	}
 	if !train {
 		gr.slots = ops.OwnedOutputs(gr.g.AllNodes())
-		gr.vm = G.NewTapeMachine(gr.g)
+		gr.vm = G.NewTapeMachine(gr.g, G.WithEngine(ops.Engine{}))
 		if order, ok := execOrder(gr.g, gr.vm); ok {
 			shareBuffers(gr.vm, order, G.Nodes{gr.logits})
 		}
@@ -532,7 +532,7 @@ func (n *Net) build(batch int, train bool, cacheBytes int64) (*graph, error) {
 	// next run and copies nothing out that outlives it.
 	gr.slots = ops.OwnedOutputs(gr.g.AllNodes())
 	sub := gr.g.SubgraphRoots(append(G.Nodes{gr.loss}, grads...)...)
-	gr.vm = G.NewTapeMachine(sub)
+	gr.vm = G.NewTapeMachine(sub, G.WithEngine(ops.Engine{}))
 	if order, ok := execOrder(sub, gr.vm); ok {
 		shareBuffers(gr.vm, order, append(append(G.Nodes{gr.loss, gr.logits}, gr.losses...), grads...))
 	}
