@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -283,6 +284,51 @@ func TestGemmPackedShortTilesMatchReference(t *testing.T) {
 						t.Fatalf("m=%d w%d: relu(C+bias)[%d,%d] = %v, want %v", m, workers, i, j, got, want)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestPackAPartsMatchSerial checks that PackA, which splits a large operand's row panels across the
+// cores, writes exactly the panels one serial pass over every k slice writes: for m not a multiple of
+// the panel height (a zero-padded last panel), k over several slices, both transposes, and as many
+// parts as 1, 2, 3 and more cores than panels give.
+func TestPackAPartsMatchSerial(t *testing.T) {
+	if activeBLAS().kernel == nil {
+		t.Skip("no packed form on this back end")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, d := range [][2]int{{64, 576}, {13, 2600}, {192, 600}, {5, 8000}, {480, 832}} {
+		for _, tA := range []bool{false, true} {
+			for _, procs := range []int{1, 2, 3, 64} {
+				m, k := d[0], d[1]
+				lda := k + 3
+				if tA {
+					lda = m + 3
+				}
+				rows := m
+				if tA {
+					rows = k
+				}
+				a := make([]float32, rows*lda)
+				for i := range a {
+					a[i] = rng.Float32()*2 - 1
+				}
+				panels := (m + sgemmMR - 1) / sgemmMR
+				want := make([]float32, panels*sgemmMR*k)
+				for p0 := 0; p0 < k; p0 += sgemmKC {
+					packA(tA, a, lda, 0, m, p0, min(sgemmKC, k-p0), 0.75, want[p0*panels*sgemmMR:])
+				}
+				runtime.GOMAXPROCS(procs)
+				pa := PackA(tA, m, k, float32(0.75), a, lda)
+				got := (*pa.buf)[:len(want)]
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%dx%d tA=%t on %d cores: packed[%d] = %v, serial %v", m, k, tA, procs, i, got[i], want[i])
+					}
+				}
+				pa.Release()
 			}
 		}
 	}
