@@ -333,3 +333,67 @@ func TestPackAPartsMatchSerial(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelBiasMatchesTwoPasses checks each fused micro-kernel this CPU runs (sgemmKernel6x16Bias,
+// sgemmKernel6x32Bias) against its plain kernel followed by biasRelu32 (or the plain bias add) on the
+// stored tile, bit for bit: depths 0, 1, odd and a full slice, overwriting and accumulating into C,
+// with and without the ReLU, on values of both signs (so the ReLU clears some lanes).
+func TestKernelBiasMatchesTwoPasses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, c := range []struct {
+		name  string
+		nr    int
+		has   bool
+		plain func(kc int, a, b, c *float32, ldc int, acc bool)
+		fused func(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool)
+	}{
+		{"6x16", 16, hasSgemmKernel, sgemmKernel6x16, sgemmKernel6x16Bias},
+		{"6x32", 32, hasSgemmKernel512, sgemmKernel6x32, sgemmKernel6x32Bias},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !c.has {
+				t.Skipf("CPU without the %s kernel", c.name)
+			}
+			for _, kc := range []int{0, 1, 7, 256} {
+				for _, acc := range []bool{false, true} {
+					for _, relu := range []bool{false, true} {
+						a, b := make([]float32, max(1, kc*sgemmMR)), make([]float32, max(1, kc*c.nr))
+						for i := range a {
+							a[i] = rng.Float32()*2 - 1
+						}
+						for i := range b {
+							b[i] = rng.Float32()*2 - 1
+						}
+						bias := make([]float32, sgemmMR)
+						for i := range bias {
+							bias[i] = rng.Float32() - 0.5
+						}
+						const ldc = 40 // wider than the tile: the kernels must keep to their columns
+						want, got := make([]float32, sgemmMR*ldc), make([]float32, sgemmMR*ldc)
+						for i := range want {
+							want[i] = rng.Float32()*2 - 1
+						}
+						copy(got, want)
+						c.plain(kc, &a[0], &b[0], &want[0], ldc, acc)
+						for r := 0; r < sgemmMR; r++ {
+							row := want[r*ldc : r*ldc+c.nr]
+							if relu {
+								biasRelu32(row, row, bias[r])
+								continue
+							}
+							for q := range row {
+								row[q] += bias[r]
+							}
+						}
+						c.fused(kc, &a[0], &b[0], &got[0], ldc, acc, &bias[0], relu)
+						for i := range want {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("kc=%d acc=%t relu=%t: C[%d,%d] = %v fused, %v in two passes", kc, acc, relu, i/ldc, i%ldc, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}

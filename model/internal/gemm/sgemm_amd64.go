@@ -16,6 +16,12 @@ var hasSgemmKernel512 = cpu.X86.HasAVX512F
 //go:noescape
 func sgemmKernel6x16(kc int, a, b, c *float32, ldc int, acc bool)
 
+// sgemmKernel6x16Bias is implemented in sgemm_amd64.s: sgemmKernel6x16 with the bias (+ ReLU) epilogue
+// applied to the tile in registers (AVX2 and FMA).
+//
+//go:noescape
+func sgemmKernel6x16Bias(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool)
+
 // sgemmKernel6x32 is implemented in sgemm_amd64.s.
 //
 //go:noescape

@@ -11,6 +11,10 @@ func sgemmKernel6x16(kc int, a, b, c *float32, ldc int, acc bool) {
 	panic("model: sgemmKernel6x16 needs amd64 with AVX2 and FMA")
 }
 
+func sgemmKernel6x16Bias(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool) {
+	panic("model: sgemmKernel6x16Bias needs amd64 with AVX2 and FMA")
+}
+
 func sgemmKernel6x32(kc int, a, b, c *float32, ldc int, acc bool) {
 	panic("model: sgemmKernel6x32 needs amd64 with AVX-512")
 }

@@ -412,9 +412,10 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 	nr := uk.nr
 	var edge [sgemmMR * sgemmMaxNR]float32
 	const mcPanels = sgemmMC / sgemmMR
-	// A bias (+ ReLU) epilogue that stays in C is applied by the AVX-512 kernel to full tiles in
-	// registers, the same bits as epi.apply after the store.
-	fused := epi != nil && epi.y == nil && epi.bias != nil && nr == 32
+	// A bias (+ ReLU) epilogue that stays in C is applied by the kernel to full tiles in registers
+	// (sgemmKernel6x32Bias, or sgemmKernel6x16Bias for the AVX2 kernel's 16-wide tiles), the same
+	// bits as epi.apply after the store.
+	fused := epi != nil && epi.y == nil && epi.bias != nil && (nr == 32 || nr == 16)
 	for ib := a0; ib < a1; ib += mcPanels {
 		ie := min(ib+mcPanels, a1)
 		for jp := b0; jp < b1; jp++ {
@@ -430,6 +431,10 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 						continue
 					}
 					if fused {
+						if nr == 16 {
+							sgemmKernel6x16Bias(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc, &epi.bias[i], epi.relu)
+							continue
+						}
 						sgemmKernel6x32Bias(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc, &epi.bias[i], epi.relu)
 						continue
 					}
