@@ -1,9 +1,12 @@
 package gemm
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"runtime"
 	"testing"
 )
@@ -395,5 +398,26 @@ func TestKernelBiasMatchesTwoPasses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPackedAVX2Kernel reruns the packed-GEMM and fused-kernel comparisons in a child process held to
+// the AVX2 kernel (INCEPTIONLAB_SGEMM_KERNEL=avx2, which a process reads once), so that the 16-wide
+// tiles' fused bias (+ ReLU) and in-sample epilogues are checked bit for bit on AVX-512 machines too.
+func TestPackedAVX2Kernel(t *testing.T) {
+	if os.Getenv(sgemmKernelEnv) == "avx2" {
+		t.Skip("this process is already held to AVX2: the tests above ran the 16-wide tiles")
+	}
+	if !hasSgemmKernel || !hasSgemmKernel512 {
+		t.Skip("no AVX-512 kernel here: the tests above already ran the AVX2 kernel, or there is none")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^(TestGemmPacked|TestKernelBias|TestPackAParts)", "-test.count", "1")
+	cmd.Env = append(os.Environ(), sgemmKernelEnv+"=avx2")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the packed-GEMM tests held to AVX2: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("PASS")) {
+		t.Fatalf("the packed-GEMM tests held to AVX2 printed no PASS:\n%s", out)
 	}
 }

@@ -60,17 +60,21 @@ func (e *epilogue) apply(c []float32, ldc, i, j0, mh, nw int) {
 	}
 }
 
-// inSample runs the kernel for the full 32-wide tile at row i, column j0 straight into y when its
-// columns lie in one sample (see sgemmTiles), with the bias (+ ReLU) when last, and reports whether
-// it did.
+// inSample runs the kernel for the full tile (uk.nr wide) at row i, column j0 straight into y when
+// its columns lie in one sample (see sgemmTiles), with the bias (+ ReLU) when last, and reports
+// whether it did.
 func (e *epilogue) inSample(uk sgemmMicro, kc int, acc bool, a, b *float32, i, j0 int, last bool) bool {
-	at, ok := e.sampleAt(i, j0, sgemmMR)
+	at, ok := e.sampleAt(i, j0, sgemmMR, uk.nr)
 	if !ok {
 		return false
 	}
 	p := e.p
 	if last && e.bias != nil {
 		_ = e.bias[i+sgemmMR-1]
+		if uk.nr == 16 {
+			sgemmKernel6x16Bias(kc, a, b, &e.y[at], p, acc, &e.bias[i], e.relu)
+			return true
+		}
 		sgemmKernel6x32Bias(kc, a, b, &e.y[at], p, acc, &e.bias[i], e.relu)
 		return true
 	}
@@ -78,16 +82,16 @@ func (e *epilogue) inSample(uk sgemmMicro, kc int, acc bool, a, b *float32, i, j
 	return true
 }
 
-// sampleAt returns where in y the 32-wide tile of mh rows at row i, column j0 starts (its rows p
+// sampleAt returns where in y the nr-wide tile of mh rows at row i, column j0 starts (its rows p
 // apart) when its columns lie in one sample.
-func (e *epilogue) sampleAt(i, j0, mh int) (int, bool) {
+func (e *epilogue) sampleAt(i, j0, mh, nr int) (int, bool) {
 	p := e.p
 	s := j0 / p
-	if (j0+sgemmMaxNR-1)/p != s {
+	if (j0+nr-1)/p != s {
 		return 0, false
 	}
 	at := s*e.outSize + i*p + j0 - s*p
-	_ = e.y[at+(mh-1)*p+sgemmMaxNR-1]
+	_ = e.y[at+(mh-1)*p+nr-1]
 	return at, true
 }
 
@@ -99,7 +103,7 @@ func (e *epilogue) sampleAt(i, j0, mh int) (int, bool) {
 // filters are 10 panels and 4 rows).
 func rowsTile(kc int, acc bool, a, b *float32, c []float32, ldc, i, j0, mh int, epi, in *epilogue, fused bool) {
 	if in != nil {
-		if at, ok := in.sampleAt(i, j0, mh); ok {
+		if at, ok := in.sampleAt(i, j0, mh, sgemmMaxNR); ok {
 			var bias *float32
 			if epi != nil && in.bias != nil {
 				_ = in.bias[i+mh-1]
@@ -344,7 +348,7 @@ func (g *parGemm) tiles(w int) {
 		epi = &g.epi
 	}
 	var in *epilogue // a scattering epilogue whose tiles within one sample accumulate in y itself
-	if g.epi.y != nil && g.uk.nr == 32 {
+	if g.epi.y != nil {
 		in = &g.epi
 	}
 	if !g.byB {
@@ -373,7 +377,7 @@ func (g *parGemm) tiles(w int) {
 // its own part of g.bp, as the workers may be at different slices at once.
 func (g *parGemm) columns(w int) {
 	var in *epilogue // see tiles
-	if g.epi.y != nil && g.uk.nr == 32 {
+	if g.epi.y != nil {
 		in = &g.epi
 	}
 	jb0, jb1 := w*g.bPanels/g.workers, (w+1)*g.bPanels/g.workers
@@ -402,12 +406,13 @@ const sgemmNCPanels = 8
 // bp[(j-b0)*kc*nr:]), sgemmMC rows of A at a time, as sgemmPacked orders them; then epi, when not nil, on each
 // finished tile.
 //
-// in, when not nil, is the GEMM's scattering epilogue (epilogue.y set; the AVX-512 kernel), given for
-// every slice: a full tile whose columns lie in one sample is then computed in y itself, its rows p
-// apart, every slice accumulating there and the last one adding the bias (+ ReLU) in registers
-// (sgemmKernel6x32Bias), so the tile never goes through c and scatterRuns' per-run copies (5-11% of
-// a 14x14 convolution's time). Same operations in the same order as storing to c and scattering after:
-// the same bits.
+// in, when not nil, is the GEMM's scattering epilogue (epilogue.y set), given for every slice: a full
+// tile whose columns lie in one sample is then computed in y itself, its rows p apart, every slice
+// accumulating there and the last one adding the bias (+ ReLU) in registers (sgemmKernel6x32Bias, or
+// sgemmKernel6x16Bias for the AVX2 kernel's 16-wide tiles), so the tile never goes through c and
+// scatterRuns' per-run copies (5-11% of a 14x14 convolution's time with the AVX-512 kernel; 11% of a
+// 32x128 inference held to AVX2 on the Zen 5 VM before the AVX2 kernel took this path too). Same
+// operations in the same order as storing to c and scattering after: the same bits.
 func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n, a0, a1, b0, b1 int, epi, in *epilogue) {
 	nr := uk.nr
 	var edge [sgemmMR * sgemmMaxNR]float32
