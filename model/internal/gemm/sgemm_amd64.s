@@ -613,11 +613,20 @@ convrow:
 	MOVLQSX (R8), AX
 	MOVBQZX (R9), DX
 	MOVL    (R10)(DX*4), DX
+	CMPL    DX, $-1
+	JEQ     convfull
 	KMOVW   DX, K1
 	SHRL    $16, DX
 	KMOVW   DX, K2
 	VMOVUPS.Z (SI)(AX*4), K1, Z0
 	VMOVUPS.Z 64(SI)(AX*4), K2, Z1
+	JMP     convput
+
+convfull: // every lane valid: plain loads, which AMD Zen 5 serves faster than masked ones
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z1
+
+convput:
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, 64(DI)
 	ADDQ    $4, R8
@@ -1102,6 +1111,8 @@ c16row:
 	MOVLQSX    (R8), AX
 	MOVBQZX    (R9), DX
 	MOVL       (R10)(DX*4), DX
+	CMPW       DX, $-1
+	JEQ        c16full
 	MOVQ       DX, BX
 	ANDQ       $0xff, BX
 	SHLQ       $5, BX
@@ -1112,6 +1123,13 @@ c16row:
 	VMOVDQU    (R11)(DX*1), Y3
 	VMASKMOVPS (SI)(AX*4), Y2, Y0
 	VMASKMOVPS 32(SI)(AX*4), Y3, Y1
+	JMP        c16put
+
+c16full: // all 16 lanes valid: plain loads (see packConvRows32)
+	VMOVUPS    (SI)(AX*4), Y0
+	VMOVUPS    32(SI)(AX*4), Y1
+
+c16put:
 	VMOVUPS    Y0, (DI)
 	VMOVUPS    Y1, 32(DI)
 	ADDQ       $4, R8
