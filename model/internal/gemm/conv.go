@@ -139,8 +139,10 @@ func gemmPackedConv[T Float](pa *PackedA[T], workers int, cb ConvB, x []T, c []T
 // packBConv is packB for the column matrix g of the samples x (see ConvB; hasPackedConv has checked the
 // geometry): rows [p0, p0+kc), panels [jp0, jp1) of nr = 32 columns, in assembly. A panel within one
 // sample is two masked loads per row (packConvRows32; stride 2: packConvRows32S2), its lane masks made
-// from the panel's runs along output rows; a panel spanning samples (small maps side by side), or a
-// stride-2 panel over more than two output rows, is two masked gathers per row (packConvRows32G).
+// from the panel's runs along output rows; a stride-1 panel over two samples is four masked loads per
+// row (packConvRows32Two, packConvRows16Two for the AVX2 kernel's 16-wide panels); a panel spanning
+// more samples (small maps side by side), or a stride-2 panel over more than two output rows, is two
+// masked gathers per row (packConvRows32G, packConvRows16G).
 func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32) {
 	var runs [sgemmMaxNR]convRun
 	if nr != 32 && nr != 16 {
@@ -173,14 +175,19 @@ func packBConv(x []float32, g *ConvB, p0, kc, n, nr, jp0, jp1 int, bp []float32)
 		for split < nrun && rs[split].at == rs[0].at {
 			split++
 		}
-		if wide && st == 1 && !oneSample && rs[split].at == rs[nrun-1].at {
+		if st == 1 && !oneSample && rs[split].at == rs[nrun-1].at {
 			// Over two samples: four masked loads per row, each sample's lanes from its own base
 			// (lane i of a sample whose positions start at lane q, position pos, reads from
 			// base + i with base = sample + pos - q).
-			m0, m1 := runMasks(g, rs[:split]), runMasks(g, rs[split:])
+			var m [2][maxConvK * maxConvK]uint32
+			m[0], m[1] = runMasks(g, rs[:split]), runMasks(g, rs[split:])
 			u, v := rs[0], rs[split]
 			base0, base1 := u.at+u.oh*g.OW+u.ow-u.q, v.at+v.oh*g.OW+v.ow-v.q
-			packConvRows32Two(&dst[0], &x[0], base0, base1, &tabs.offs[p0], &tabs.taps[p0], &m0[0], &m1[0], kc)
+			if !wide {
+				packConvRows16Two(&dst[0], &x[0], base0, base1, &tabs.offs[p0], &tabs.taps[p0], &m, kc, &LaneMasks8)
+				continue
+			}
+			packConvRows32Two(&dst[0], &x[0], base0, base1, &tabs.offs[p0], &tabs.taps[p0], &m[0][0], &m[1][0], kc)
 			continue
 		}
 		if st != 1 || !oneSample { // over three or more samples, or stride 2 over more than two output rows: masked gathers

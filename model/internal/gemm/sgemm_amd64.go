@@ -91,6 +91,12 @@ func packConvRows32Two(dst, x *float32, base0, base1 int, offs *int32, taps *uin
 //go:noescape
 func packRows16(dst, src *float32, ld, kc int)
 
+// packConvRows16Two is implemented in sgemm_amd64.s (AVX2): packConvRows32Two for the AVX2 kernel's
+// 16-wide panels, both samples' masks in one array.
+//
+//go:noescape
+func packConvRows16Two(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks *[2][maxConvK * maxConvK]uint32, kc int, lanes *[256][8]int32)
+
 // packConvRows16 and packConvRows16G are implemented in sgemm_amd64.s (AVX2): packConvRows32 and
 // packConvRows32G for the AVX2 kernel's 16-wide panels, with byte masks expanded through lanes.
 //

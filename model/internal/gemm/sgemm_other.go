@@ -67,6 +67,10 @@ func packConvRows16(dst, x *float32, base int, offs *int32, taps *uint8, masks *
 	panic("model: packConvRows16 needs amd64")
 }
 
+func packConvRows16Two(dst, x *float32, base0, base1 int, offs *int32, taps *uint8, masks *[2][maxConvK * maxConvK]uint32, kc int, lanes *[256][8]int32) {
+	panic("model: packConvRows16Two needs amd64")
+}
+
 func packConvRows16G(dst, x *float32, base int, offs *int32, taps *uint8, masks *uint32, kc int, idx *int32, lanes *[256][8]int32) {
 	panic("model: packConvRows16G needs amd64")
 }
