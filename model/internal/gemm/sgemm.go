@@ -36,6 +36,16 @@ func (uk sgemmMicro) run(kc int, a, b, c *float32, ldc int, acc bool) {
 	sgemmKernel6x16(kc, a, b, c, ldc, acc)
 }
 
+// runBias is run followed, before the tile is stored, by the convolution epilogue: bias[r] added to
+// row r of the tile, then the ReLU when relu (sgemmKernel6x32Bias, sgemmKernel6x16Bias).
+func (uk sgemmMicro) runBias(kc int, a, b, c *float32, ldc int, acc bool, bias *float32, relu bool) {
+	if uk.nr == 32 {
+		sgemmKernel6x32Bias(kc, a, b, c, ldc, acc, bias, relu)
+		return
+	}
+	sgemmKernel6x16Bias(kc, a, b, c, ldc, acc, bias, relu)
+}
+
 // sgemmKernelEnv names the environment variable that can hold the pure-Go GEMM back to its AVX2
 // kernel ("avx2") on an AVX-512 CPU, to measure what a CPU without AVX-512 would get.
 const sgemmKernelEnv = "INCEPTIONLAB_SGEMM_KERNEL"

@@ -71,11 +71,7 @@ func (e *epilogue) inSample(uk sgemmMicro, kc int, acc bool, a, b *float32, i, j
 	p := e.p
 	if last && e.bias != nil {
 		_ = e.bias[i+sgemmMR-1]
-		if uk.nr == 16 {
-			sgemmKernel6x16Bias(kc, a, b, &e.y[at], p, acc, &e.bias[i], e.relu)
-			return true
-		}
-		sgemmKernel6x32Bias(kc, a, b, &e.y[at], p, acc, &e.bias[i], e.relu)
+		uk.runBias(kc, a, b, &e.y[at], p, acc, &e.bias[i], e.relu)
 		return true
 	}
 	uk.run(kc, a, b, &e.y[at], p, acc)
@@ -418,9 +414,8 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 	var edge [sgemmMR * sgemmMaxNR]float32
 	const mcPanels = sgemmMC / sgemmMR
 	// A bias (+ ReLU) epilogue that stays in C is applied by the kernel to full tiles in registers
-	// (sgemmKernel6x32Bias, or sgemmKernel6x16Bias for the AVX2 kernel's 16-wide tiles), the same
-	// bits as epi.apply after the store.
-	fused := epi != nil && epi.y == nil && epi.bias != nil && (nr == 32 || nr == 16)
+	// (uk.runBias), the same bits as epi.apply after the store.
+	fused := epi != nil && epi.y == nil && epi.bias != nil
 	for ib := a0; ib < a1; ib += mcPanels {
 		ie := min(ib+mcPanels, a1)
 		for jp := b0; jp < b1; jp++ {
@@ -436,11 +431,7 @@ func sgemmTiles(uk sgemmMicro, kc int, acc bool, ap, bp, c []float32, ldc, m, n,
 						continue
 					}
 					if fused {
-						if nr == 16 {
-							sgemmKernel6x16Bias(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc, &epi.bias[i], epi.relu)
-							continue
-						}
-						sgemmKernel6x32Bias(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc, &epi.bias[i], epi.relu)
+						uk.runBias(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc, &epi.bias[i], epi.relu)
 						continue
 					}
 					uk.run(kc, &apan[0], &bpan[0], &c[i*ldc+j0], ldc, acc)
