@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -257,13 +258,7 @@ func TestGemmPackedShortTilesMatchReference(t *testing.T) {
 	const n, k = 70, 300
 	for m := 1; m <= 11; m++ {
 		for _, workers := range []int{1, 2} {
-			a, b := make([]float32, m*k), make([]float32, k*n)
-			for i := range a {
-				a[i] = rng.Float32()*2 - 1
-			}
-			for i := range b {
-				b[i] = rng.Float32()*2 - 1
-			}
+			a, b := uniform(rng, m*k), uniform(rng, k*n)
 			bias := make([]float32, m)
 			for i := range bias {
 				bias[i] = rng.Float32() - 0.5
@@ -314,10 +309,7 @@ func TestPackAPartsMatchSerial(t *testing.T) {
 				if tA {
 					rows = k
 				}
-				a := make([]float32, rows*lda)
-				for i := range a {
-					a[i] = rng.Float32()*2 - 1
-				}
+				a := uniform(rng, rows*lda)
 				panels := (m + sgemmMR - 1) / sgemmMR
 				want := make([]float32, panels*sgemmMR*k)
 				for p0 := 0; p0 < k; p0 += sgemmKC {
@@ -338,9 +330,9 @@ func TestPackAPartsMatchSerial(t *testing.T) {
 }
 
 // TestKernelBiasMatchesTwoPasses checks each fused micro-kernel this CPU runs (sgemmKernel6x16Bias,
-// sgemmKernel6x32Bias) against its plain kernel followed by biasRelu32 (or the plain bias add) on the
-// stored tile, bit for bit: depths 0, 1, odd and a full slice, overwriting and accumulating into C,
-// with and without the ReLU, on values of both signs (so the ReLU clears some lanes).
+// sgemmKernel6x32Bias) against its plain kernel followed by BiasAct on the stored tile, bit for bit:
+// depths 0, 1, odd and a full slice, overwriting and accumulating into C, with and without the ReLU,
+// on values of both signs (so the ReLU clears some lanes).
 func TestKernelBiasMatchesTwoPasses(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, c := range []struct {
@@ -360,33 +352,18 @@ func TestKernelBiasMatchesTwoPasses(t *testing.T) {
 			for _, kc := range []int{0, 1, 7, 256} {
 				for _, acc := range []bool{false, true} {
 					for _, relu := range []bool{false, true} {
-						a, b := make([]float32, max(1, kc*sgemmMR)), make([]float32, max(1, kc*c.nr))
-						for i := range a {
-							a[i] = rng.Float32()*2 - 1
-						}
-						for i := range b {
-							b[i] = rng.Float32()*2 - 1
-						}
+						a, b := uniform(rng, max(1, kc*sgemmMR)), uniform(rng, max(1, kc*c.nr))
 						bias := make([]float32, sgemmMR)
 						for i := range bias {
 							bias[i] = rng.Float32() - 0.5
 						}
 						const ldc = 40 // wider than the tile: the kernels must keep to their columns
-						want, got := make([]float32, sgemmMR*ldc), make([]float32, sgemmMR*ldc)
-						for i := range want {
-							want[i] = rng.Float32()*2 - 1
-						}
-						copy(got, want)
+						want := uniform(rng, sgemmMR*ldc)
+						got := slices.Clone(want)
 						c.plain(kc, &a[0], &b[0], &want[0], ldc, acc)
 						for r := 0; r < sgemmMR; r++ {
 							row := want[r*ldc : r*ldc+c.nr]
-							if relu {
-								biasRelu32(row, row, bias[r])
-								continue
-							}
-							for q := range row {
-								row[q] += bias[r]
-							}
+							BiasAct(row, row, bias[r], relu)
 						}
 						c.fused(kc, &a[0], &b[0], &got[0], ldc, acc, &bias[0], relu)
 						for i := range want {
@@ -420,4 +397,13 @@ func TestPackedAVX2Kernel(t *testing.T) {
 	if !bytes.Contains(out, []byte("PASS")) {
 		t.Fatalf("the packed-GEMM tests held to AVX2 printed no PASS:\n%s", out)
 	}
+}
+
+// uniform returns n values drawn uniformly from [-1, 1) by rng, in order.
+func uniform(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = rng.Float32()*2 - 1
+	}
+	return s
 }

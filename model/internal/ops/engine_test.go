@@ -3,6 +3,7 @@ package ops
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -99,21 +100,9 @@ func TestEngineAddDeclines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, w := tensor.Materialize(got).Data().([]float32), tensor.Materialize(want).Data().([]float32); !equal32(g, w) {
+	if g, w := tensor.Materialize(got).Data().([]float32), tensor.Materialize(want).Data().([]float32); !slices.Equal(g, w) {
 		t.Errorf("view + ones = %v, want the standard engine's %v", g, w)
 	}
-}
-
-func equal32(x, y []float32) bool {
-	if len(x) != len(y) {
-		return false
-	}
-	for i := range x {
-		if x[i] != y[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // countingEngine is Engine, counting the adds its fast path takes.
